@@ -1,0 +1,142 @@
+// Output ports: what services need from storage. Implemented by server/storage/* adapters.
+// Every method is thread-safe. Failures are domain::errc values (not_found, conflict,
+// storage_failure); SQL never leaves the adapter.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "authplane/core/result.hpp"
+#include "authplane/domain/entities.hpp"
+
+namespace authplane::ports {
+
+struct list_page {
+  std::size_t limit = 50;
+  std::size_t offset = 0;
+};
+
+class client_store {
+ public:
+  virtual ~client_store() = default;
+  // nullopt when absent (not an error).
+  virtual result<std::optional<domain::client>> find_client(std::string_view id) = 0;
+  // conflict when the id exists.
+  virtual result<void> create_client(const domain::client& c) = 0;
+  // Replaces the stored row whose id and version match `c.id`/`c.version`, storing version+1.
+  // not_found when absent; conflict when the version moved on.
+  virtual result<void> update_client(const domain::client& c) = 0;
+  // Filters: empty string = any.
+  virtual result<std::vector<domain::client>> list_clients(std::string_view status, std::string_view source,
+                                                           list_page page) = 0;
+  // Deletes the client and (cascade) its issuance rows. not_found when absent.
+  virtual result<void> delete_client(std::string_view id) = 0;
+};
+
+class resource_store {
+ public:
+  virtual ~resource_store() = default;
+  virtual result<std::optional<domain::resource>> find_resource_by_id(std::string_view id) = 0;
+  virtual result<std::optional<domain::resource>> find_resource_by_slug(std::string_view slug) = 0;
+  // Every resource whose uri equals `uri` byte-for-byte (more than one = ambiguous).
+  virtual result<std::vector<domain::resource>> find_resources_by_uri(std::string_view uri) = 0;
+  // conflict when the slug or id exists.
+  virtual result<void> create_resource(const domain::resource& r) = 0;
+  // not_found when absent; conflict when the new slug is taken.
+  virtual result<void> update_resource(const domain::resource& r) = 0;
+  virtual result<void> delete_resource(std::string_view id) = 0;
+  virtual result<std::vector<domain::resource>> list_resources(list_page page) = 0;
+};
+
+struct issuance_filter {
+  std::string client_id;
+  std::string user_id;
+  std::string jti;
+  std::string resource_id;
+  bool active_only = false;  // not revoked and not expired at `now`
+  std::int64_t now = 0;
+};
+
+class issuance_store {
+ public:
+  virtual ~issuance_store() = default;
+  // Durably records an issued token together with its audit event. Concurrent calls are batched
+  // into one transaction (group commit); `done` runs once the batch is committed (on the
+  // store's writer thread; keep it short) with the outcome. A token must never be handed out
+  // before `done` reported success: after kill -9 it must still be introspectable.
+  virtual void record_issuance(domain::issuance iss, domain::audit_event ev,
+                               std::function<void(boost::system::error_code)> done) = 0;
+  virtual result<std::optional<domain::issuance>> find_issuance_by_jti(std::string_view jti) = 0;
+  // Sets revoked_at (idempotent: an already revoked row keeps its first time). not_found when absent.
+  virtual result<void> revoke_issuance(std::string_view jti, std::int64_t at) = 0;
+  // Revokes every unrevoked issuance of a client; returns how many.
+  virtual result<std::size_t> revoke_client_issuances(std::string_view client_id, std::int64_t at) = 0;
+  virtual result<std::vector<domain::issuance>> list_issuances(const issuance_filter& f, list_page page) = 0;
+  virtual result<std::size_t> count_active_issuances(std::string_view client_id, std::int64_t now) = 0;
+};
+
+struct audit_query {
+  std::string action;
+  std::string actor_id;
+  std::string client_id;
+  std::int64_t since = 0;   // inclusive
+  std::int64_t until = 0;   // inclusive; 0 = no bound
+  std::size_t limit = 50;
+  std::size_t offset = 0;
+};
+
+class audit_store {
+ public:
+  virtual ~audit_store() = default;
+  // Synchronous, durable write. Callers treat failure as best-effort (log and count).
+  virtual result<void> append_audit(const domain::audit_event& ev) = 0;
+  // Newest first.
+  virtual result<std::vector<domain::audit_event>> query_audit(const audit_query& q) = 0;
+};
+
+struct store_stats {
+  std::int64_t clients = 0;
+  std::int64_t users = 0;
+  std::int64_t active_tokens_24h = 0;  // issued in the last 24h and not revoked nor expired
+  std::int64_t revoked_tokens = 0;
+};
+
+// Settings changed at run time through the admin API (e.g. dcr.mode), persisted.
+class settings_store {
+ public:
+  virtual ~settings_store() = default;
+  virtual result<std::optional<std::string>> get_setting(std::string_view key) = 0;
+  virtual result<void> put_setting(std::string_view key, std::string_view value) = 0;
+};
+
+class health_store {
+ public:
+  virtual ~health_store() = default;
+  // A cheap round trip to the database (SELECT 1).
+  virtual result<void> ping() = 0;
+  virtual result<store_stats> stats(std::int64_t now) = 0;
+};
+
+// Signing keys. The keyfile adapter keeps `current.pem` and `rotated-<unix>.pem` files, mode 0600.
+class key_store {
+ public:
+  virtual ~key_store() = default;
+  // All keys, current first, then previous ones newest first. Empty when none exist yet.
+  virtual result<std::vector<domain::signing_key>> load_keys() = 0;
+  // Makes `k` the current key; the old current key becomes a previous key (kept for the JWKS).
+  virtual result<void> rotate_in(const domain::signing_key& k) = 0;
+};
+
+// Single-use markers (DPoP proof jti). Bounded; entries expire.
+class replay_cache {
+ public:
+  virtual ~replay_cache() = default;
+  // True when `key` was not present (and is now recorded until `expires_at`); false on replay.
+  // Atomic: of two concurrent calls with one key exactly one returns true.
+  virtual bool insert_if_absent(std::string_view key, std::int64_t expires_at, std::int64_t now) = 0;
+};
+
+}  // namespace authplane::ports
