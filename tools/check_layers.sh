@@ -19,6 +19,8 @@ server/config|config|core
 server/services|services|core crypto jose domain ports
 server/storage/sqlite|storage/sqlite|core domain ports
 server/storage/postgres|storage/postgres|core domain ports
+server/storage/keyfile|storage/keyfile|core domain ports
+server/storage/memory|storage/memory|core domain ports
 server/api|api|core http domain ports
 '
 
@@ -28,7 +30,7 @@ while IFS='|' read -r dir own allowed; do
   [ -d "$dir" ] || continue
   while IFS= read -r line; do
     file=${line%%:*}
-    inc=$(sed -E 's/.*[<"]authplane\/([a-z_]+(\/(sqlite|postgres))?)\/.*/\1/' <<<"$line")
+    inc=$(sed -E 's/.*[<"]authplane\/([a-z_]+(\/(sqlite|postgres|keyfile|memory))?)\/.*/\1/' <<<"$line")
     [ "$inc" = "$own" ] && continue
     ok=0
     for a in $allowed; do [ "$inc" = "$a" ] && ok=1; done
