@@ -7,9 +7,11 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -53,14 +55,27 @@ struct response {
 
 // Completes a request. May be called from any thread, exactly once; the connection resumes when
 // it is called (so a handler may hand it to a background writer and return at once). If it is
-// destroyed without being called, the server answers 500.
+// destroyed without being called, the server answers 500. A second call is ignored.
+//
+// Any callable `void(response&&)` is accepted, including move-only ones, so a middleware can wrap
+// the responder it was given:
+//   next(req, http::responder([d = std::move(done)](http::response&& r) mutable {
+//     r.set_header("X-Frame-Options", "DENY");
+//     d(std::move(r));
+//   }));
 class responder {
  public:
   using fn = std::function<void(response&&)>;
   responder() = default;
-  explicit responder(fn f) : f_(std::move(f)) {}
+  explicit responder(fn f) {
+    if (f) f_ = std::make_unique<model<fn>>(std::move(f));
+  }
+  template <class F, class = std::enable_if_t<!std::is_same_v<std::decay_t<F>, fn> &&
+                                              !std::is_same_v<std::decay_t<F>, responder> &&
+                                              std::is_invocable_v<std::decay_t<F>&, response&&>>>
+  explicit responder(F&& f) : f_(std::make_unique<model<std::decay_t<F>>>(std::forward<F>(f))) {}
   responder(responder&&) noexcept = default;
-  responder& operator=(responder&&) noexcept = default;
+  responder& operator=(responder&& other) noexcept;  // an unanswered target answers 500 first
   responder(const responder&) = delete;
   responder& operator=(const responder&) = delete;
   ~responder();
@@ -68,7 +83,18 @@ class responder {
   explicit operator bool() const { return static_cast<bool>(f_); }
 
  private:
-  fn f_;
+  struct concept_t {
+    virtual ~concept_t() = default;
+    virtual void call(response&& r) = 0;
+  };
+  template <class F>
+  struct model final : concept_t {
+    template <class G>
+    explicit model(G&& g) : f(std::forward<G>(g)) {}
+    void call(response&& r) override { f(std::move(r)); }
+    F f;
+  };
+  std::unique_ptr<concept_t> f_;
 };
 
 using handler = std::function<void(request&, responder)>;

@@ -1,0 +1,39 @@
+// The public port (:9000): discovery, JWKS, PRM, health, and the token, introspection and
+// revocation endpoints. Handlers parse HTTP, call input ports and render; the one place that
+// turns an oauth_error into a response is oauth_error_response().
+//
+//   api::public_deps deps{tokens, token_admin, discovery, health, clock};
+//   api::register_public_routes(router, deps);
+#pragma once
+#include <string>
+#include <vector>
+
+#include "authplane/core/clock.hpp"
+#include "authplane/domain/oauth_error.hpp"
+#include "authplane/http/server.hpp"
+#include "authplane/ports/oauth.hpp"
+#include "authplane/ports/stores.hpp"
+
+namespace authplane::api {
+
+struct public_deps {
+  ports::token_service& tokens;
+  ports::token_admin_service& token_admin;
+  ports::discovery_service& discovery;
+  ports::health_store& health;
+  const clock& clk;
+  std::vector<std::string> allowed_origins;  // CORS; empty = off; "*" allowed
+  bool hsts = false;                         // Strict-Transport-Security (secure deployments)
+  std::size_t max_form_bytes = 64 * 1024;
+};
+
+void register_public_routes(http::router& r, public_deps& deps);
+
+// RFC 6749 §5.2 error rendered as application/problem+json with the reference's envelope
+// (error, error_description, type, title, detail, status); 401 invalid_client carries
+// WWW-Authenticate: Basic realm="authserver".
+http::response oauth_error_response(const domain::oauth_error& e);
+
+// Security headers on every public response (reference §10).
+http::router::middleware security_headers_middleware(bool hsts);
+}  // namespace authplane::api

@@ -1,0 +1,50 @@
+#include "authplane/services/catalog.hpp"
+
+#include <atomic>
+
+namespace authplane::services {
+
+result<void> resource_catalog::refresh() {
+  auto snap = std::make_shared<catalog_snapshot>();
+  constexpr std::size_t page = 500;
+  for (std::size_t offset = 0;; offset += page) {
+    auto rs = store_.list_resources({page, offset});
+    if (!rs) return rs.error();
+    for (auto& r : *rs) snap->resources.push_back(std::move(r));
+    if (rs->size() < page) break;
+  }
+  for (std::size_t i = 0; i < snap->resources.size(); ++i) {
+    const auto& r = snap->resources[i];
+    snap->by_slug.emplace(r.slug, i);
+    snap->by_id.emplace(r.id, i);
+    if (!r.uri.empty()) snap->by_uri[r.uri].push_back(i);
+    for (const auto& s : r.scopes) {
+      bool dup = false;
+      for (const auto& e : snap->all_scopes) dup = dup || e == s.name;
+      if (!dup) snap->all_scopes.push_back(s.name);
+    }
+  }
+  std::atomic_store(&snap_, std::shared_ptr<const catalog_snapshot>(std::move(snap)));
+  return {};
+}
+
+resource_catalog::lookup resource_catalog::resolve(std::string_view ref, domain::resource& out) const {
+  auto snap = snapshot();
+  if (auto it = snap->by_uri.find(std::string(ref)); it != snap->by_uri.end()) {
+    if (it->second.size() > 1) return lookup::ambiguous;
+    out = snap->resources[it->second.front()];
+    return lookup::found;
+  }
+  if (auto it = snap->by_slug.find(std::string(ref)); it != snap->by_slug.end()) {
+    out = snap->resources[it->second];
+    return lookup::found;
+  }
+  return lookup::unknown;
+}
+
+std::optional<domain::resource> resource_catalog::by_id(std::string_view id) const {
+  auto snap = snapshot();
+  if (auto it = snap->by_id.find(std::string(id)); it != snap->by_id.end()) return snap->resources[it->second];
+  return std::nullopt;
+}
+}  // namespace authplane::services

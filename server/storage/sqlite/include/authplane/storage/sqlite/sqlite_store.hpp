@@ -1,0 +1,135 @@
+// SQLite adapter for the storage ports: clients, resources, issuances, audit, runtime settings
+// and health, in one database file.
+//
+//   auto s = sqlite_store::open({.path = "data/authserver.db"});
+//   if (!s) return s.error();                       // domain::errc::storage_failure
+//   ports::client_store& clients = **s;
+//   (*s)->record_issuance(iss, ev, [](error_code ec) { /* committed (or failed) */ });
+//
+// Durability. The database runs in WAL mode with `PRAGMA synchronous=NORMAL`. A COMMIT appends
+// the transaction's frames to the -wal file with write(2) before it returns; it does not fsync
+// (fsync happens at checkpoints). Once write(2) returned, the frames are in the kernel's page
+// cache, which belongs to the kernel, not to the process: they survive the process crashing or
+// being killed with SIGKILL, and the next open replays them. They do NOT necessarily survive a
+// kernel panic or power loss: then the last transactions committed since the previous checkpoint
+// may be lost (the database stays consistent, it is never corrupted). So "done reported success"
+// means "survives kill -9", which is what the issuance port promises. With wal=false the store
+// uses a rollback journal with synchronous=FULL (fsync on every commit; slower, power-safe).
+//
+// Threads. Exactly one connection writes: it belongs to the store's writer thread, and every
+// write (group-committed issuances and the synchronous writes: create/update/delete, revoke,
+// append_audit, put_setting) is a work item that thread runs. Synchronous writers enqueue a
+// closure and block until it has committed, so there is never SQLITE_BUSY between our own
+// writers, and a value written is visible to every read that starts after the call returned.
+// Reads use a pool of `reader_connections` connections (checked out per call; WAL lets them
+// read while the writer writes). Every connection caches its prepared statements.
+//
+// Group commit. record_issuance enqueues (issuance, audit event, done). The writer drains the
+// queue and writes up to `max_batch` items (INSERT issuance + INSERT audit event each) in ONE
+// transaction, commits, then calls each `done` on the writer thread: success, conflict (this
+// item's jti already exists: nothing of the item was stored; the rest of the batch is) or
+// storage_failure (the batch did not commit: nothing of it was stored). An audit event whose
+// `action` is empty is not written. Empty ids are filled with 16 random bytes (base64url), an
+// audit created_at of 0 with the current time. Issuance and audit ids are unique by construction
+// (random) and not indexed: only jti is (one random-key index per token is what bounds the write
+// rate; time-ordered jti values would turn it into appends). A `done` callback may call
+// the store again (it then runs inline on the writer thread) but must not block on another
+// thread that waits for the store. The queue is bounded (`max_queue`); record_issuance blocks
+// while it is full.
+//
+// Shutdown. The destructor stops accepting work (new calls fail with storage_failure), lets the
+// writer drain and commit everything already queued, calls every pending `done`, and joins.
+//
+// Ordering of lists: clients newest first (issued_at, then id); resources by slug; issuances
+// and audit events newest first (issued_at / created_at, then insertion order). A page limit of
+// 0 returns no rows. update_resource keeps the stored created_at.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "authplane/core/result.hpp"
+#include "authplane/ports/stores.hpp"
+
+namespace authplane::storage::sqlite {
+
+struct options {
+  std::string path;                  // database file; parent directories are created (0700)
+  bool wal = true;                   // WAL + synchronous=NORMAL (see above); false: DELETE journal + FULL
+  int busy_timeout_ms = 5000;        // how long a connection waits for a lock held by another process
+  unsigned reader_connections = 4;   // read pool size (at least 1)
+  std::size_t max_batch = 1024;      // issuances per group-commit transaction
+  std::size_t max_queue = 65536;     // pending write items before record_issuance blocks
+};
+
+// Applies every embedded migration not yet recorded in schema_migrations (each in its own
+// transaction) and returns the resulting schema version. Idempotent. Creates the file if needed.
+result<int> migrate(const std::string& path);
+// The newest schema version embedded in this binary.
+int latest_schema_version() noexcept;
+
+class sqlite_store final : public ports::client_store,
+                           public ports::resource_store,
+                           public ports::issuance_store,
+                           public ports::audit_store,
+                           public ports::settings_store,
+                           public ports::health_store {
+ public:
+  // Opens (creating if needed, file mode 0600), configures the connections, runs the
+  // migrations and starts the writer thread. storage_failure when any step fails.
+  static result<std::unique_ptr<sqlite_store>> open(const options& opts);
+  ~sqlite_store() override;
+  sqlite_store(const sqlite_store&) = delete;
+  sqlite_store& operator=(const sqlite_store&) = delete;
+
+  // Highest version recorded in schema_migrations.
+  result<int> schema_version();
+
+  // client_store
+  result<std::optional<domain::client>> find_client(std::string_view id) override;
+  result<void> create_client(const domain::client& c) override;
+  result<void> update_client(const domain::client& c) override;
+  result<std::vector<domain::client>> list_clients(std::string_view status, std::string_view source,
+                                                   ports::list_page page) override;
+  result<void> delete_client(std::string_view id) override;
+
+  // resource_store
+  result<std::optional<domain::resource>> find_resource_by_id(std::string_view id) override;
+  result<std::optional<domain::resource>> find_resource_by_slug(std::string_view slug) override;
+  result<std::vector<domain::resource>> find_resources_by_uri(std::string_view uri) override;
+  result<void> create_resource(const domain::resource& r) override;
+  result<void> update_resource(const domain::resource& r) override;
+  result<void> delete_resource(std::string_view id) override;
+  result<std::vector<domain::resource>> list_resources(ports::list_page page) override;
+
+  // issuance_store
+  void record_issuance(domain::issuance iss, domain::audit_event ev,
+                       std::function<void(boost::system::error_code)> done) override;
+  result<std::optional<domain::issuance>> find_issuance_by_jti(std::string_view jti) override;
+  result<void> revoke_issuance(std::string_view jti, std::int64_t at) override;
+  result<std::size_t> revoke_client_issuances(std::string_view client_id, std::int64_t at) override;
+  result<std::vector<domain::issuance>> list_issuances(const ports::issuance_filter& f,
+                                                       ports::list_page page) override;
+  result<std::size_t> count_active_issuances(std::string_view client_id, std::int64_t now) override;
+
+  // audit_store
+  result<void> append_audit(const domain::audit_event& ev) override;
+  result<std::vector<domain::audit_event>> query_audit(const ports::audit_query& q) override;
+
+  // settings_store
+  result<std::optional<std::string>> get_setting(std::string_view key) override;
+  result<void> put_setting(std::string_view key, std::string_view value) override;
+
+  // health_store
+  result<void> ping() override;
+  result<ports::store_stats> stats(std::int64_t now) override;
+
+  struct impl;
+
+ private:
+  explicit sqlite_store(std::unique_ptr<impl> p);
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace authplane::storage::sqlite

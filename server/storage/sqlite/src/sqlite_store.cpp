@@ -1,0 +1,871 @@
+#include "authplane/storage/sqlite/sqlite_store.hpp"
+
+#include <pthread.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <ctime>
+#include <deque>
+#include <future>
+#include <limits>
+#include <mutex>
+#include <thread>
+#include <utility>
+
+#include "authplane/core/log.hpp"
+#include "authplane/core/random.hpp"
+#include "codec.hpp"
+#include "connection.hpp"
+#include "migrations.hpp"
+
+namespace authplane::storage::sqlite {
+
+using detail::connection;
+using detail::fail;
+using detail::map_error;
+using detail::statement;
+using errc = domain::errc;
+
+namespace {
+
+std::int64_t clamp64(std::size_t v) {
+  constexpr auto max = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
+  return static_cast<std::int64_t>(std::min(v, max));
+}
+
+// Steps a statement that returns no rows.
+result<void> run(statement& st, std::string_view op) {
+  int rc = st.step();
+  if (rc != SQLITE_DONE) return map_error(rc, op);
+  return {};
+}
+
+error_code corrupt(std::string_view op) {
+  log::error("storage.sqlite.bad_row", {{"op", op}});
+  return fail(errc::storage_failure);
+}
+
+// ---- clients ----------------------------------------------------------------------------------
+
+constexpr const char* client_cols =
+    "id, name, redirect_uris, grant_types, response_types, token_endpoint_auth_method, secret_hash, scope, status, "
+    "registration_source, cimd_url, is_agent, agent_description, application_type, issued_at, updated_at, version";
+
+result<domain::client> read_client(const statement& st) {
+  domain::client c;
+  c.id = st.text(0);
+  c.name = st.text(1);
+  auto ru = detail::decode_strings(st.text(2));
+  auto gt = detail::decode_strings(st.text(3));
+  auto rt = detail::decode_strings(st.text(4));
+  if (!ru || !gt || !rt) return corrupt("read_client");
+  c.redirect_uris = std::move(*ru);
+  c.grant_types = std::move(*gt);
+  c.response_types = std::move(*rt);
+  c.token_endpoint_auth_method = st.text(5);
+  c.secret_hash = st.text(6);
+  c.scope = st.text(7);
+  c.status = st.text(8);
+  c.registration_source = st.text(9);
+  c.cimd_url = st.text(10);
+  c.agent = st.int64(11) != 0;
+  c.agent_description = st.text(12);
+  c.application_type = st.text(13);
+  c.issued_at = st.int64(14);
+  c.updated_at = st.int64(15);
+  c.version = st.int64(16);
+  return c;
+}
+
+struct client_lists {
+  std::string redirect_uris, grant_types, response_types;
+  explicit client_lists(const domain::client& c)
+      : redirect_uris(detail::encode_strings(c.redirect_uris)),
+        grant_types(detail::encode_strings(c.grant_types)),
+        response_types(detail::encode_strings(c.response_types)) {}
+};
+
+// Binds every column but id and version, starting at parameter `first`, in client_cols order.
+void bind_client_fields(statement& st, int first, const domain::client& c, const client_lists& l) {
+  int i = first;
+  st.bind(i++, std::string_view(c.name));
+  st.bind(i++, std::string_view(l.redirect_uris));
+  st.bind(i++, std::string_view(l.grant_types));
+  st.bind(i++, std::string_view(l.response_types));
+  st.bind(i++, std::string_view(c.token_endpoint_auth_method));
+  st.bind(i++, std::string_view(c.secret_hash));
+  st.bind(i++, std::string_view(c.scope));
+  st.bind(i++, std::string_view(c.status));
+  st.bind(i++, std::string_view(c.registration_source));
+  st.bind(i++, std::string_view(c.cimd_url));
+  st.bind(i++, c.agent);
+  st.bind(i++, std::string_view(c.agent_description));
+  st.bind(i++, std::string_view(c.application_type));
+  st.bind(i++, c.issued_at);
+  st.bind(i++, c.updated_at);
+}
+
+// ---- resources --------------------------------------------------------------------------------
+
+constexpr const char* resource_cols =
+    "id, slug, uri, backend_kind, broker_provider_id, display_name, scopes, exchange_allowed_client_ids, "
+    "runtime_client_ids, connect_allowed_return_urls, created_at, updated_at";
+
+result<domain::resource> read_resource(const statement& st) {
+  domain::resource r;
+  r.id = st.text(0);
+  r.slug = st.text(1);
+  r.uri = st.text(2);
+  r.backend_kind = st.text(3);
+  r.broker_provider_id = st.text(4);
+  r.display_name = st.text(5);
+  auto sc = detail::decode_scopes(st.text(6));
+  auto ex = detail::decode_strings(st.text(7));
+  auto rt = detail::decode_strings(st.text(8));
+  auto cn = detail::decode_strings(st.text(9));
+  if (!sc || !ex || !rt || !cn) return corrupt("read_resource");
+  r.scopes = std::move(*sc);
+  r.exchange_allowed_client_ids = std::move(*ex);
+  r.runtime_client_ids = std::move(*rt);
+  r.connect_allowed_return_urls = std::move(*cn);
+  r.created_at = st.int64(10);
+  r.updated_at = st.int64(11);
+  return r;
+}
+
+struct resource_lists {
+  std::string scopes, exchange, runtime, connect;
+  explicit resource_lists(const domain::resource& r)
+      : scopes(detail::encode_scopes(r.scopes)),
+        exchange(detail::encode_strings(r.exchange_allowed_client_ids)),
+        runtime(detail::encode_strings(r.runtime_client_ids)),
+        connect(detail::encode_strings(r.connect_allowed_return_urls)) {}
+};
+
+// slug .. connect_allowed_return_urls (9 parameters) starting at `first`.
+void bind_resource_fields(statement& st, int first, const domain::resource& r, const resource_lists& l) {
+  int i = first;
+  st.bind(i++, std::string_view(r.slug));
+  st.bind(i++, std::string_view(r.uri));
+  st.bind(i++, std::string_view(r.backend_kind));
+  st.bind(i++, std::string_view(r.broker_provider_id));
+  st.bind(i++, std::string_view(r.display_name));
+  st.bind(i++, std::string_view(l.scopes));
+  st.bind(i++, std::string_view(l.exchange));
+  st.bind(i++, std::string_view(l.runtime));
+  st.bind(i++, std::string_view(l.connect));
+}
+
+// ---- issuances and audit ----------------------------------------------------------------------
+
+constexpr const char* issuance_cols =
+    "id, jti, subject_user_id, client_id, resource_id, audience, scopes, grant_type, token_type, backend_kind, "
+    "revocable, issued_at, expires_at, revoked_at, dpop_jkt, agent_id, parent_jti, consent_client_id";
+
+domain::issuance read_issuance(const statement& st) {
+  domain::issuance i;
+  i.id = st.text(0);
+  i.jti = st.text(1);
+  i.subject_user_id = st.text(2);
+  i.client_id = st.text(3);
+  i.resource_id = st.text(4);
+  i.audience = st.text(5);
+  i.scopes = st.text(6);
+  i.grant_type = st.text(7);
+  i.token_type = st.text(8);
+  i.backend_kind = st.text(9);
+  i.revocable = st.int64(10) != 0;
+  i.issued_at = st.int64(11);
+  i.expires_at = st.int64(12);
+  if (!st.is_null(13)) i.revoked_at = st.int64(13);
+  i.dpop_jkt = st.text(14);
+  i.agent_id = st.text(15);
+  i.parent_jti = st.text(16);
+  i.consent_client_id = st.text(17);
+  return i;
+}
+
+constexpr const char* insert_issuance_sql =
+    "INSERT INTO issuances (id, jti, subject_user_id, client_id, resource_id, audience, scopes, grant_type, "
+    "token_type, backend_kind, revocable, issued_at, expires_at, revoked_at, dpop_jkt, agent_id, parent_jti, "
+    "consent_client_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+void bind_issuance(statement& st, const domain::issuance& i) {
+  st.bind(1, std::string_view(i.id));
+  st.bind(2, std::string_view(i.jti));
+  st.bind(3, std::string_view(i.subject_user_id));
+  st.bind(4, std::string_view(i.client_id));
+  st.bind(5, std::string_view(i.resource_id));
+  st.bind(6, std::string_view(i.audience));
+  st.bind(7, std::string_view(i.scopes));
+  st.bind(8, std::string_view(i.grant_type));
+  st.bind(9, std::string_view(i.token_type));
+  st.bind(10, std::string_view(i.backend_kind));
+  st.bind(11, i.revocable);
+  st.bind(12, i.issued_at);
+  st.bind(13, i.expires_at);
+  st.bind(14, i.revoked_at);
+  st.bind(15, std::string_view(i.dpop_jkt));
+  st.bind(16, std::string_view(i.agent_id));
+  st.bind(17, std::string_view(i.parent_jti));
+  st.bind(18, std::string_view(i.consent_client_id));
+}
+
+constexpr const char* audit_cols = "id, action, actor_id, client_id, ip, detail, trace_id, created_at";
+
+constexpr const char* insert_audit_sql =
+    "INSERT INTO audit_events (id, action, actor_id, client_id, ip, detail, trace_id, created_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+
+void bind_audit(statement& st, const domain::audit_event& e) {
+  st.bind(1, std::string_view(e.id));
+  st.bind(2, std::string_view(e.action));
+  st.bind(3, std::string_view(e.actor_id));
+  st.bind(4, std::string_view(e.client_id));
+  st.bind(5, std::string_view(e.ip));
+  st.bind(6, std::string_view(e.detail));
+  st.bind(7, std::string_view(e.trace_id));
+  st.bind(8, e.created_at);
+}
+
+domain::audit_event read_audit(const statement& st) {
+  domain::audit_event e;
+  e.id = st.text(0);
+  e.action = st.text(1);
+  e.actor_id = st.text(2);
+  e.client_id = st.text(3);
+  e.ip = st.text(4);
+  e.detail = st.text(5);
+  e.trace_id = st.text(6);
+  e.created_at = st.int64(7);
+  return e;
+}
+
+// Fills what the caller left unset: ids (16 random bytes) and the audit time.
+void complete(domain::audit_event& e) {
+  if (e.id.empty()) e.id = random_token(16);
+  if (e.created_at == 0) e.created_at = static_cast<std::int64_t>(std::time(nullptr));
+}
+
+// Inserts `e` (already completed) on `c`. conflict when its id exists.
+result<void> insert_audit(connection& c, const domain::audit_event& e) {
+  auto st = c.prepare(insert_audit_sql);
+  if (!st) return st.error();
+  bind_audit(*st, e);
+  return run(*st, "append_audit");
+}
+
+enum class presence { absent, present };
+
+// Whether a row with this key exists (on the given connection).
+result<presence> exists(connection& c, const char* sql, std::string_view key) {
+  auto st = c.prepare(sql);
+  if (!st) return st.error();
+  st->bind(1, key);
+  int rc = st->step();
+  if (rc == SQLITE_ROW) return presence::present;
+  if (rc == SQLITE_DONE) return presence::absent;
+  return map_error(rc, "exists");
+}
+
+}  // namespace
+
+// ---- impl: connections, reader pool, writer thread ---------------------------------------------
+
+struct sqlite_store::impl {
+  // One queued write: either a group-committed issuance or a closure run on the writer.
+  struct work {
+    std::function<void(connection&)> task;  // set: a synchronous write
+    domain::issuance iss;
+    domain::audit_event ev;
+    std::function<void(error_code)> done;
+  };
+
+  options opts;
+  connection writer;
+  std::vector<std::unique_ptr<connection>> readers;
+
+  std::mutex pool_mu;
+  std::condition_variable pool_cv;
+  std::vector<connection*> free_readers;
+
+  std::mutex q_mu;
+  std::condition_variable q_work;   // the writer waits for work
+  std::condition_variable q_space;  // producers wait for room
+  std::deque<work> queue;
+  bool stopping = false;
+  std::thread thread;
+  std::thread::id writer_id;
+
+  ~impl() { stop(); }
+
+  void stop() {
+    {
+      std::lock_guard lk(q_mu);
+      if (stopping && !thread.joinable()) return;
+      stopping = true;
+    }
+    q_work.notify_all();
+    q_space.notify_all();
+    if (thread.joinable()) thread.join();
+  }
+
+  bool on_writer() const { return std::this_thread::get_id() == writer_id; }
+
+  // ---- reads
+
+  class lease {
+   public:
+    explicit lease(impl& p) : p_(p) {
+      std::unique_lock lk(p_.pool_mu);
+      p_.pool_cv.wait(lk, [&] { return !p_.free_readers.empty(); });
+      c_ = p_.free_readers.back();
+      p_.free_readers.pop_back();
+    }
+    ~lease() {
+      {
+        std::lock_guard lk(p_.pool_mu);
+        p_.free_readers.push_back(c_);
+      }
+      p_.pool_cv.notify_one();
+    }
+    lease(const lease&) = delete;
+    lease& operator=(const lease&) = delete;
+    connection& operator*() const { return *c_; }
+
+   private:
+    impl& p_;
+    connection* c_ = nullptr;
+  };
+
+  // ---- writes
+
+  // false when the store is shutting down.
+  bool enqueue(work&& w) {
+    {
+      std::unique_lock lk(q_mu);
+      if (!on_writer()) q_space.wait(lk, [&] { return stopping || queue.size() < opts.max_queue; });
+      if (stopping) return false;
+      queue.push_back(std::move(w));
+    }
+    q_work.notify_one();
+    return true;
+  }
+
+  // Runs `fn(writer)` on the writer thread and waits for its result.
+  template <class F>
+  auto write(F&& fn) -> decltype(fn(writer)) {
+    using R = decltype(fn(writer));
+    if (on_writer()) return fn(writer);
+    std::promise<R> p;
+    auto fut = p.get_future();
+    work w;
+    w.task = [&](connection& c) { p.set_value(fn(c)); };
+    if (!enqueue(std::move(w))) return fail(errc::storage_failure);
+    return fut.get();
+  }
+
+  void writer_loop() {
+    std::deque<work> batch;
+    for (;;) {
+      {
+        std::unique_lock lk(q_mu);
+        q_work.wait(lk, [&] { return stopping || !queue.empty(); });
+        if (queue.empty()) return;  // stopping and drained
+        batch.swap(queue);
+      }
+      q_space.notify_all();
+      process(batch);
+      batch.clear();
+    }
+  }
+
+  void process(std::deque<work>& items) {
+    std::size_t i = 0;
+    while (i < items.size()) {
+      if (items[i].task) {
+        items[i].task(writer);
+        ++i;
+        continue;
+      }
+      std::size_t j = i;
+      while (j < items.size() && !items[j].task && j - i < opts.max_batch) ++j;
+      commit_group(items, i, j);
+      i = j;
+    }
+  }
+
+  // Writes items [from, to) in one transaction, then reports to every `done`.
+  void commit_group(std::deque<work>& items, std::size_t from, std::size_t to) {
+    std::vector<error_code> outcome(to - from);
+    error_code batch_error;
+    if (auto r = writer.exec("BEGIN IMMEDIATE", "record_issuance"); !r) batch_error = r.error();
+    for (std::size_t k = from; k < to && !batch_error; ++k) {
+      error_code ec = insert_one(items[k]);
+      if (ec == errc::conflict)
+        outcome[k - from] = ec;
+      else if (ec)
+        batch_error = ec;
+    }
+    if (!batch_error) {
+      if (auto r = writer.exec("COMMIT", "record_issuance"); !r) batch_error = r.error();
+    }
+    if (batch_error) {
+      if (!sqlite3_get_autocommit(writer.handle())) (void)writer.exec("ROLLBACK", "record_issuance");
+      batch_error = fail(errc::storage_failure);
+    }
+    for (std::size_t k = from; k < to; ++k) {
+      auto& done = items[k].done;
+      if (!done) continue;
+      try {
+        done(batch_error ? batch_error : outcome[k - from]);
+      } catch (...) {
+        log::error("storage.sqlite.done_threw");
+      }
+    }
+  }
+
+  // conflict: the item's jti/id (or its audit id) exists, nothing of it was stored.
+  error_code insert_one(work& w) {
+    {
+      auto st = writer.prepare(insert_issuance_sql);
+      if (!st) return st.error();
+      bind_issuance(*st, w.iss);
+      if (auto r = run(*st, "record_issuance"); !r) return r.error();
+    }
+    if (w.ev.action.empty()) return {};
+    sqlite3_int64 rowid = sqlite3_last_insert_rowid(writer.handle());
+    auto r = insert_audit(writer, w.ev);
+    if (r) return {};
+    if (r.error() != errc::conflict) return r.error();
+    // Undo this item's issuance so the item is all-or-nothing.
+    auto del = writer.prepare("DELETE FROM issuances WHERE seq = ?");
+    if (!del) return del.error();
+    del->bind(1, static_cast<std::int64_t>(rowid));
+    if (auto d = run(*del, "record_issuance"); !d) return d.error();
+    return fail(errc::conflict);
+  }
+};
+
+// ---- open / close ------------------------------------------------------------------------------
+
+sqlite_store::sqlite_store(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
+
+sqlite_store::~sqlite_store() { impl_->stop(); }
+
+result<std::unique_ptr<sqlite_store>> sqlite_store::open(const options& opts) {
+  if (opts.path.empty() || opts.path == ":memory:" || opts.path.rfind("file:", 0) == 0) {
+    log::error("storage.sqlite.open_failed", {{"error", "a database file path is required"}});
+    return fail(errc::storage_failure);
+  }
+  auto p = std::make_unique<impl>();
+  p->opts = opts;
+  if (p->opts.max_batch == 0) p->opts.max_batch = 1;
+  if (p->opts.max_queue == 0) p->opts.max_queue = 1;
+  detail::connection_config wcfg{.wal = opts.wal, .busy_timeout_ms = opts.busy_timeout_ms, .writer = true};
+  if (auto r = p->writer.open(opts.path, wcfg); !r) return r.error();
+  if (auto r = detail::run_migrations(p->writer); !r) return r.error();
+
+  unsigned n = std::max(1u, opts.reader_connections);
+  detail::connection_config rcfg{.wal = opts.wal, .busy_timeout_ms = opts.busy_timeout_ms, .writer = false};
+  for (unsigned i = 0; i < n; ++i) {
+    auto c = std::make_unique<connection>();
+    if (auto r = c->open(opts.path, rcfg); !r) return r.error();
+    p->free_readers.push_back(c.get());
+    p->readers.push_back(std::move(c));
+  }
+  impl* raw = p.get();
+  p->thread = std::thread([raw] {
+    ::pthread_setname_np(::pthread_self(), "sqlite-writer");
+    raw->writer_loop();
+  });
+  p->writer_id = p->thread.get_id();
+  return std::unique_ptr<sqlite_store>(new sqlite_store(std::move(p)));
+}
+
+result<int> sqlite_store::schema_version() {
+  impl::lease c(*impl_);
+  return detail::current_version(*c);
+}
+
+// ---- client_store -------------------------------------------------------------------------------
+
+result<std::optional<domain::client>> sqlite_store::find_client(std::string_view id) {
+  impl::lease c(*impl_);
+  auto st = (*c).prepare(std::string("SELECT ") + client_cols + " FROM clients WHERE id = ?");
+  if (!st) return st.error();
+  st->bind(1, id);
+  int rc = st->step();
+  if (rc == SQLITE_DONE) return std::optional<domain::client>();
+  if (rc != SQLITE_ROW) return map_error(rc, "find_client");
+  auto cl = read_client(*st);
+  if (!cl) return cl.error();
+  return std::optional<domain::client>(std::move(*cl));
+}
+
+result<void> sqlite_store::create_client(const domain::client& cl) {
+  client_lists lists(cl);
+  return impl_->write([&](connection& c) -> result<void> {
+    auto st = c.prepare(std::string("INSERT INTO clients (") + client_cols +
+                        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!st) return st.error();
+    st->bind(1, std::string_view(cl.id));
+    bind_client_fields(*st, 2, cl, lists);
+    st->bind(17, cl.version);
+    return run(*st, "create_client");
+  });
+}
+
+result<void> sqlite_store::update_client(const domain::client& cl) {
+  client_lists lists(cl);
+  return impl_->write([&](connection& c) -> result<void> {
+    {
+      auto st = c.prepare(
+          "UPDATE clients SET name = ?, redirect_uris = ?, grant_types = ?, response_types = ?, "
+          "token_endpoint_auth_method = ?, secret_hash = ?, scope = ?, status = ?, registration_source = ?, "
+          "cimd_url = ?, is_agent = ?, agent_description = ?, application_type = ?, issued_at = ?, updated_at = ?, "
+          "version = version + 1 WHERE id = ? AND version = ?");
+      if (!st) return st.error();
+      bind_client_fields(*st, 1, cl, lists);
+      st->bind(16, std::string_view(cl.id));
+      st->bind(17, cl.version);
+      if (auto r = run(*st, "update_client"); !r) return r;
+      if (st->changes() > 0) return {};
+    }
+    auto found = exists(c, "SELECT 1 FROM clients WHERE id = ?", cl.id);
+    if (!found) return found.error();
+    return fail(*found == presence::present ? errc::conflict : errc::not_found);
+  });
+}
+
+result<std::vector<domain::client>> sqlite_store::list_clients(std::string_view status, std::string_view source,
+                                                               ports::list_page page) {
+  std::string sql = std::string("SELECT ") + client_cols + " FROM clients WHERE 1 = 1";
+  if (!status.empty()) sql += " AND status = ?";
+  if (!source.empty()) sql += " AND registration_source = ?";
+  sql += " ORDER BY issued_at DESC, id ASC LIMIT ? OFFSET ?";
+  impl::lease c(*impl_);
+  auto st = (*c).prepare(sql);
+  if (!st) return st.error();
+  int i = 1;
+  if (!status.empty()) st->bind(i++, status);
+  if (!source.empty()) st->bind(i++, source);
+  st->bind(i++, clamp64(page.limit));
+  st->bind(i++, clamp64(page.offset));
+  std::vector<domain::client> out;
+  for (;;) {
+    int rc = st->step();
+    if (rc == SQLITE_DONE) break;
+    if (rc != SQLITE_ROW) return map_error(rc, "list_clients");
+    auto cl = read_client(*st);
+    if (!cl) return cl.error();
+    out.push_back(std::move(*cl));
+  }
+  return out;
+}
+
+result<void> sqlite_store::delete_client(std::string_view id) {
+  return impl_->write([&](connection& c) -> result<void> {
+    return detail::in_transaction<void>(c, "delete_client", [&]() -> result<void> {
+      {
+        auto st = c.prepare("DELETE FROM issuances WHERE client_id = ?");
+        if (!st) return st.error();
+        st->bind(1, id);
+        if (auto r = run(*st, "delete_client"); !r) return r;
+      }
+      auto st = c.prepare("DELETE FROM clients WHERE id = ?");
+      if (!st) return st.error();
+      st->bind(1, id);
+      if (auto r = run(*st, "delete_client"); !r) return r;
+      if (st->changes() == 0) return fail(errc::not_found);
+      return {};
+    });
+  });
+}
+
+// ---- resource_store -----------------------------------------------------------------------------
+
+namespace {
+result<std::vector<domain::resource>> collect_resources(statement& st, std::string_view op) {
+  std::vector<domain::resource> out;
+  for (;;) {
+    int rc = st.step();
+    if (rc == SQLITE_DONE) break;
+    if (rc != SQLITE_ROW) return map_error(rc, op);
+    auto r = read_resource(st);
+    if (!r) return r.error();
+    out.push_back(std::move(*r));
+  }
+  return out;
+}
+
+result<std::optional<domain::resource>> find_one_resource(connection& c, const char* where, std::string_view key) {
+  auto st = c.prepare(std::string("SELECT ") + resource_cols + " FROM resources WHERE " + where);
+  if (!st) return st.error();
+  st->bind(1, key);
+  auto all = collect_resources(*st, "find_resource");
+  if (!all) return all.error();
+  if (all->empty()) return std::optional<domain::resource>();
+  return std::optional<domain::resource>(std::move(all->front()));
+}
+}  // namespace
+
+result<std::optional<domain::resource>> sqlite_store::find_resource_by_id(std::string_view id) {
+  impl::lease c(*impl_);
+  return find_one_resource(*c, "id = ?", id);
+}
+
+result<std::optional<domain::resource>> sqlite_store::find_resource_by_slug(std::string_view slug) {
+  impl::lease c(*impl_);
+  return find_one_resource(*c, "slug = ?", slug);
+}
+
+result<std::vector<domain::resource>> sqlite_store::find_resources_by_uri(std::string_view uri) {
+  impl::lease c(*impl_);
+  auto st = (*c).prepare(std::string("SELECT ") + resource_cols + " FROM resources WHERE uri = ? ORDER BY slug");
+  if (!st) return st.error();
+  st->bind(1, uri);
+  return collect_resources(*st, "find_resources_by_uri");
+}
+
+result<void> sqlite_store::create_resource(const domain::resource& r) {
+  resource_lists lists(r);
+  return impl_->write([&](connection& c) -> result<void> {
+    auto st = c.prepare(std::string("INSERT INTO resources (") + resource_cols +
+                        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!st) return st.error();
+    st->bind(1, std::string_view(r.id));
+    bind_resource_fields(*st, 2, r, lists);
+    st->bind(11, r.created_at);
+    st->bind(12, r.updated_at);
+    return run(*st, "create_resource");
+  });
+}
+
+result<void> sqlite_store::update_resource(const domain::resource& r) {
+  resource_lists lists(r);
+  return impl_->write([&](connection& c) -> result<void> {
+    auto st = c.prepare(
+        "UPDATE resources SET slug = ?, uri = ?, backend_kind = ?, broker_provider_id = ?, display_name = ?, "
+        "scopes = ?, exchange_allowed_client_ids = ?, runtime_client_ids = ?, connect_allowed_return_urls = ?, "
+        "updated_at = ? WHERE id = ?");
+    if (!st) return st.error();
+    bind_resource_fields(*st, 1, r, lists);
+    st->bind(10, r.updated_at);
+    st->bind(11, std::string_view(r.id));
+    if (auto res = run(*st, "update_resource"); !res) return res;
+    if (st->changes() == 0) return fail(errc::not_found);
+    return {};
+  });
+}
+
+result<void> sqlite_store::delete_resource(std::string_view id) {
+  return impl_->write([&](connection& c) -> result<void> {
+    auto st = c.prepare("DELETE FROM resources WHERE id = ?");
+    if (!st) return st.error();
+    st->bind(1, id);
+    if (auto r = run(*st, "delete_resource"); !r) return r;
+    if (st->changes() == 0) return fail(errc::not_found);
+    return {};
+  });
+}
+
+result<std::vector<domain::resource>> sqlite_store::list_resources(ports::list_page page) {
+  impl::lease c(*impl_);
+  auto st = (*c).prepare(std::string("SELECT ") + resource_cols + " FROM resources ORDER BY slug LIMIT ? OFFSET ?");
+  if (!st) return st.error();
+  st->bind(1, clamp64(page.limit));
+  st->bind(2, clamp64(page.offset));
+  return collect_resources(*st, "list_resources");
+}
+
+// ---- issuance_store -----------------------------------------------------------------------------
+
+void sqlite_store::record_issuance(domain::issuance iss, domain::audit_event ev,
+                                   std::function<void(boost::system::error_code)> done) {
+  if (iss.id.empty()) iss.id = random_token(16);
+  if (!ev.action.empty()) complete(ev);
+  impl::work w;
+  w.iss = std::move(iss);
+  w.ev = std::move(ev);
+  w.done = std::move(done);
+  // On refusal `w` was not moved from (enqueue moves only on success).
+  if (!impl_->enqueue(std::move(w)) && w.done) w.done(fail(errc::storage_failure));
+}
+
+result<std::optional<domain::issuance>> sqlite_store::find_issuance_by_jti(std::string_view jti) {
+  impl::lease c(*impl_);
+  auto st = (*c).prepare(std::string("SELECT ") + issuance_cols + " FROM issuances WHERE jti = ?");
+  if (!st) return st.error();
+  st->bind(1, jti);
+  int rc = st->step();
+  if (rc == SQLITE_DONE) return std::optional<domain::issuance>();
+  if (rc != SQLITE_ROW) return map_error(rc, "find_issuance_by_jti");
+  return std::optional<domain::issuance>(read_issuance(*st));
+}
+
+result<void> sqlite_store::revoke_issuance(std::string_view jti, std::int64_t at) {
+  return impl_->write([&](connection& c) -> result<void> {
+    {
+      auto st = c.prepare("UPDATE issuances SET revoked_at = ? WHERE jti = ? AND revoked_at IS NULL");
+      if (!st) return st.error();
+      st->bind(1, at);
+      st->bind(2, jti);
+      if (auto r = run(*st, "revoke_issuance"); !r) return r;
+      if (st->changes() > 0) return {};
+    }
+    auto found = exists(c, "SELECT 1 FROM issuances WHERE jti = ?", jti);
+    if (!found) return found.error();
+    if (*found == presence::absent) return fail(errc::not_found);
+    return {};  // already revoked: keeps its first time
+  });
+}
+
+result<std::size_t> sqlite_store::revoke_client_issuances(std::string_view client_id, std::int64_t at) {
+  return impl_->write([&](connection& c) -> result<std::size_t> {
+    auto st = c.prepare("UPDATE issuances SET revoked_at = ? WHERE client_id = ? AND revoked_at IS NULL");
+    if (!st) return st.error();
+    st->bind(1, at);
+    st->bind(2, client_id);
+    if (auto r = run(*st, "revoke_client_issuances"); !r) return r.error();
+    return static_cast<std::size_t>(st->changes());
+  });
+}
+
+result<std::vector<domain::issuance>> sqlite_store::list_issuances(const ports::issuance_filter& f,
+                                                                   ports::list_page page) {
+  std::string sql = std::string("SELECT ") + issuance_cols + " FROM issuances WHERE 1 = 1";
+  if (!f.client_id.empty()) sql += " AND client_id = ?";
+  if (!f.user_id.empty()) sql += " AND subject_user_id = ?";
+  if (!f.jti.empty()) sql += " AND jti = ?";
+  if (!f.resource_id.empty()) sql += " AND resource_id = ?";
+  if (f.active_only) sql += " AND revoked_at IS NULL AND expires_at > ?";
+  sql += " ORDER BY issued_at DESC, seq DESC LIMIT ? OFFSET ?";
+  impl::lease c(*impl_);
+  auto st = (*c).prepare(sql);
+  if (!st) return st.error();
+  int i = 1;
+  if (!f.client_id.empty()) st->bind(i++, std::string_view(f.client_id));
+  if (!f.user_id.empty()) st->bind(i++, std::string_view(f.user_id));
+  if (!f.jti.empty()) st->bind(i++, std::string_view(f.jti));
+  if (!f.resource_id.empty()) st->bind(i++, std::string_view(f.resource_id));
+  if (f.active_only) st->bind(i++, f.now);
+  st->bind(i++, clamp64(page.limit));
+  st->bind(i++, clamp64(page.offset));
+  std::vector<domain::issuance> out;
+  for (;;) {
+    int rc = st->step();
+    if (rc == SQLITE_DONE) break;
+    if (rc != SQLITE_ROW) return map_error(rc, "list_issuances");
+    out.push_back(read_issuance(*st));
+  }
+  return out;
+}
+
+result<std::size_t> sqlite_store::count_active_issuances(std::string_view client_id, std::int64_t now) {
+  impl::lease c(*impl_);
+  auto st = (*c).prepare(
+      "SELECT COUNT(*) FROM issuances WHERE client_id = ? AND revoked_at IS NULL AND expires_at > ?");
+  if (!st) return st.error();
+  st->bind(1, client_id);
+  st->bind(2, now);
+  int rc = st->step();
+  if (rc != SQLITE_ROW) return map_error(rc, "count_active_issuances");
+  return static_cast<std::size_t>(st->int64(0));
+}
+
+// ---- audit_store --------------------------------------------------------------------------------
+
+result<void> sqlite_store::append_audit(const domain::audit_event& ev) {
+  domain::audit_event e = ev;
+  complete(e);
+  return impl_->write([&](connection& c) { return insert_audit(c, e); });
+}
+
+result<std::vector<domain::audit_event>> sqlite_store::query_audit(const ports::audit_query& q) {
+  std::string sql = std::string("SELECT ") + audit_cols + " FROM audit_events WHERE created_at >= ?";
+  if (q.until != 0) sql += " AND created_at <= ?";
+  if (!q.action.empty()) sql += " AND action = ?";
+  if (!q.actor_id.empty()) sql += " AND actor_id = ?";
+  if (!q.client_id.empty()) sql += " AND client_id = ?";
+  sql += " ORDER BY created_at DESC, seq DESC LIMIT ? OFFSET ?";
+  impl::lease c(*impl_);
+  auto st = (*c).prepare(sql);
+  if (!st) return st.error();
+  int i = 1;
+  st->bind(i++, q.since);
+  if (q.until != 0) st->bind(i++, q.until);
+  if (!q.action.empty()) st->bind(i++, std::string_view(q.action));
+  if (!q.actor_id.empty()) st->bind(i++, std::string_view(q.actor_id));
+  if (!q.client_id.empty()) st->bind(i++, std::string_view(q.client_id));
+  st->bind(i++, clamp64(q.limit));
+  st->bind(i++, clamp64(q.offset));
+  std::vector<domain::audit_event> out;
+  for (;;) {
+    int rc = st->step();
+    if (rc == SQLITE_DONE) break;
+    if (rc != SQLITE_ROW) return map_error(rc, "query_audit");
+    out.push_back(read_audit(*st));
+  }
+  return out;
+}
+
+// ---- settings_store -----------------------------------------------------------------------------
+
+result<std::optional<std::string>> sqlite_store::get_setting(std::string_view key) {
+  impl::lease c(*impl_);
+  auto st = (*c).prepare("SELECT value FROM runtime_settings WHERE key = ?");
+  if (!st) return st.error();
+  st->bind(1, key);
+  int rc = st->step();
+  if (rc == SQLITE_DONE) return std::optional<std::string>();
+  if (rc != SQLITE_ROW) return map_error(rc, "get_setting");
+  return std::optional<std::string>(st->text(0));
+}
+
+result<void> sqlite_store::put_setting(std::string_view key, std::string_view value) {
+  auto now = static_cast<std::int64_t>(std::time(nullptr));
+  return impl_->write([&](connection& c) -> result<void> {
+    auto st = c.prepare(
+        "INSERT INTO runtime_settings (key, value, updated_at) VALUES (?, ?, ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at");
+    if (!st) return st.error();
+    st->bind(1, key);
+    st->bind(2, value);
+    st->bind(3, now);
+    return run(*st, "put_setting");
+  });
+}
+
+// ---- health_store -------------------------------------------------------------------------------
+
+result<void> sqlite_store::ping() {
+  impl::lease c(*impl_);
+  auto st = (*c).prepare("SELECT 1");
+  if (!st) return st.error();
+  int rc = st->step();
+  if (rc != SQLITE_ROW) return map_error(rc, "ping");
+  return {};
+}
+
+result<ports::store_stats> sqlite_store::stats(std::int64_t now) {
+  impl::lease c(*impl_);
+  // One statement, so one read snapshot for all four numbers.
+  auto st = (*c).prepare(
+      "SELECT (SELECT COUNT(*) FROM clients), (SELECT COUNT(*) FROM users), "
+      "(SELECT COUNT(*) FROM issuances WHERE issued_at >= ? AND revoked_at IS NULL AND expires_at > ?), "
+      "(SELECT COUNT(*) FROM issuances WHERE revoked_at IS NOT NULL)");
+  if (!st) return st.error();
+  st->bind(1, now - 86400);
+  st->bind(2, now);
+  int rc = st->step();
+  if (rc != SQLITE_ROW) return map_error(rc, "stats");
+  ports::store_stats s;
+  s.clients = st->int64(0);
+  s.users = st->int64(1);
+  s.active_tokens_24h = st->int64(2);
+  s.revoked_tokens = st->int64(3);
+  return s;
+}
+
+}  // namespace authplane::storage::sqlite
