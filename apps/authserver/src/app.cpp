@@ -176,6 +176,7 @@ std::unique_ptr<application> build(const config::config& cfg, std::string& error
     return nullptr;
   }
   if (!seed_resources(*a, error)) return nullptr;
+  a->clients = std::make_unique<services::client_cache>(*a->store, a->clk);
   a->catalog = std::make_unique<services::resource_catalog>(*a->store);
   if (auto r = a->catalog->refresh(); !r) {
     error = "load resources: " + r.error().message();
@@ -191,7 +192,7 @@ std::unique_ptr<application> build(const config::config& cfg, std::string& error
   oo.dpop_nonce_ttl = secs(cfg.dpop.nonce_ttl);
   oo.dpop_proof_lifetime = secs(cfg.dpop.proof_lifetime);
   a->oauth = std::make_unique<services::oauth_service>(
-      oo, services::oauth_deps{*a->store, *a->store, *a->store, *a->secrets, *a->replay, *a->catalog, *a->keys, a->clk});
+      oo, services::oauth_deps{*a->clients, *a->store, *a->store, *a->secrets, *a->replay, *a->catalog, *a->keys, a->clk});
 
   services::discovery_options dopt;
   dopt.issuer = cfg.server.issuer;
@@ -210,7 +211,7 @@ std::unique_ptr<application> build(const config::config& cfg, std::string& error
   }
   api::register_public_routes(a->public_router, *a->pub);
 
-  a->admin = std::make_unique<api::admin_deps>(api::admin_deps{*a->store, *a->store, *a->store, *a->store, *a->store,
+  a->admin = std::make_unique<api::admin_deps>(api::admin_deps{*a->clients, *a->store, *a->store, *a->store, *a->store,
                                                                *a->store, *a->secrets, *a->keys, a->clk});
   a->admin->api_key = cfg.admin.api_key;
   a->admin->version = AUTHPLANE_VERSION;

@@ -9,6 +9,7 @@
 #include "authplane/core/clock.hpp"
 #include "authplane/http/server.hpp"
 #include "authplane/services/catalog.hpp"
+#include "authplane/services/client_cache.hpp"
 #include "authplane/services/discovery.hpp"
 #include "authplane/services/keys.hpp"
 #include "authplane/services/oauth.hpp"
@@ -26,6 +27,7 @@ struct application {
   std::unique_ptr<storage::sqlite::sqlite_store> store;
   std::unique_ptr<storage::keyfile::keyfile_store> key_store;
   std::unique_ptr<storage::memory::replay_cache> replay;
+  std::unique_ptr<services::client_cache> clients;  // the store behind a short-lived cache
   std::unique_ptr<services::hmac_client_secrets> secrets;
   std::unique_ptr<services::signing_keys> keys;
   std::unique_ptr<services::resource_catalog> catalog;

@@ -1,4 +1,8 @@
+#include <pthread.h>
 #include <sys/random.h>
+
+#include <atomic>
+#include <cstring>
 
 #include <cerrno>
 #include <chrono>
@@ -13,11 +17,11 @@
 
 namespace authplane {
 
-std::string random_bytes(std::size_t n) {
-  std::string out(n, '\0');
+namespace {
+void fill_from_kernel(char* p, std::size_t n) {
   std::size_t got = 0;
   while (got < n) {
-    ssize_t r = ::getrandom(out.data() + got, n - got, 0);
+    ssize_t r = ::getrandom(p + got, n - got, 0);
     if (r < 0) {
       if (errno == EINTR) continue;
       std::fputs("fatal: getrandom failed\n", stderr);
@@ -25,6 +29,37 @@ std::string random_bytes(std::size_t n) {
     }
     got += static_cast<std::size_t>(r);
   }
+}
+
+// Small requests are served from a per-thread buffer of kernel randomness, refilled with one
+// getrandom(2) per 1 KiB (a token request needs ~60 random bytes). A fork bumps the generation
+// so a child never reuses bytes its parent has handed out.
+std::atomic<unsigned> g_fork_generation{0};
+struct random_pool {
+  char buf[1024];
+  std::size_t pos = sizeof buf;
+  unsigned generation = ~0u;
+};
+thread_local random_pool t_pool;
+[[maybe_unused]] const int g_atfork = ::pthread_atfork(nullptr, nullptr, [] { g_fork_generation.fetch_add(1); });
+}  // namespace
+
+std::string random_bytes(std::size_t n) {
+  std::string out(n, '\0');
+  auto& p = t_pool;
+  if (n > sizeof p.buf / 4) {
+    fill_from_kernel(out.data(), n);
+    return out;
+  }
+  unsigned gen = g_fork_generation.load(std::memory_order_relaxed);
+  if (p.generation != gen || p.pos + n > sizeof p.buf) {
+    fill_from_kernel(p.buf, sizeof p.buf);
+    p.pos = 0;
+    p.generation = gen;
+  }
+  std::memcpy(out.data(), p.buf + p.pos, n);
+  std::memset(p.buf + p.pos, 0, n);  // handed-out bytes do not linger
+  p.pos += n;
   return out;
 }
 

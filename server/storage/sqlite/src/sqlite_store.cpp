@@ -372,6 +372,14 @@ struct sqlite_store::impl {
         std::unique_lock lk(q_mu);
         q_work.wait(lk, [&] { return stopping || !queue.empty(); });
         if (queue.empty()) return;  // stopping and drained
+        // Group commit: a commit costs the same few pages whether it carries one issuance or
+        // fifty, so when work trickles in, wait a moment for companions (bounded: adds at most
+        // coalesce_wait to a request's latency).
+        if (!stopping && queue.size() < opts.coalesce_min && opts.coalesce_wait.count() > 0) {
+          lk.unlock();
+          std::this_thread::sleep_for(opts.coalesce_wait);
+          lk.lock();
+        }
         batch.swap(queue);
       }
       q_space.notify_all();
@@ -458,6 +466,10 @@ result<std::unique_ptr<sqlite_store>> sqlite_store::open(const options& opts) {
     log::error("storage.sqlite.open_failed", {{"error", "a database file path is required"}});
     return fail(errc::storage_failure);
   }
+  // No global allocation statistics: they put one mutex around every sqlite3_malloc in the
+  // process (effective only before the library initializes; later calls are harmless no-ops).
+  static const int memstatus_off = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  (void)memstatus_off;
   auto p = std::make_unique<impl>();
   p->opts = opts;
   if (p->opts.max_batch == 0) p->opts.max_batch = 1;

@@ -44,6 +44,7 @@
 // and audit events newest first (issued_at / created_at, then insertion order). A page limit of
 // 0 returns no rows. update_resource keeps the stored created_at.
 #pragma once
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -61,6 +62,8 @@ struct options {
   unsigned reader_connections = 4;   // read pool size (at least 1)
   std::size_t max_batch = 1024;      // issuances per group-commit transaction
   std::size_t max_queue = 65536;     // pending write items before record_issuance blocks
+  std::size_t coalesce_min = 8;      // fewer queued items than this: wait coalesce_wait first
+  std::chrono::microseconds coalesce_wait{200};
 };
 
 // Applies every embedded migration not yet recorded in schema_migrations (each in its own
