@@ -198,6 +198,7 @@ std::unique_ptr<application> build(const config::config& cfg, std::string& error
   dopt.issuer = cfg.server.issuer;
   dopt.grant_types = a->oauth->grant_types();
   dopt.dpop = cfg.dpop.enabled;
+  dopt.registration = false;  // /oauth/register arrives with dynamic client registration
   a->disc = std::make_unique<services::discovery>(dopt, *a->catalog, *a->keys);
 
   a->pub = std::make_unique<api::public_deps>(api::public_deps{*a->oauth, *a->oauth, *a->disc, *a->store, a->clk});

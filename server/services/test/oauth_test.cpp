@@ -356,7 +356,7 @@ TEST_F(OAuthService, MetadataFollowsEnabledFeatures) {
   std::vector<std::string> order;
   for (auto& kv : m) order.emplace_back(kv.key());
   EXPECT_EQ(order, (std::vector<std::string>{
-                       "issuer", "authorization_endpoint", "token_endpoint", "registration_endpoint", "revocation_endpoint",
+                       "issuer", "authorization_endpoint", "token_endpoint", "revocation_endpoint",
                        "introspection_endpoint", "jwks_uri", "response_types_supported", "grant_types_supported",
                        "token_endpoint_auth_methods_supported", "introspection_endpoint_auth_methods_supported",
                        "revocation_endpoint_auth_methods_supported", "code_challenge_methods_supported", "scopes_supported",

@@ -14,7 +14,7 @@ struct discovery_options {
   std::vector<std::string> grant_types;  // metadata order
   bool introspection = true;
   bool dpop = true;
-  bool registration = true;              // registration endpoint advertised
+  bool registration = false;             // registration endpoint advertised (only when DCR is served)
   bool cimd = false;                     // client_id_metadata_document_supported
 };
 
