@@ -176,8 +176,10 @@ std::unique_ptr<application> build(const config::config& cfg, std::string& error
     return nullptr;
   }
   if (!seed_resources(*a, error)) return nullptr;
-  a->clients = std::make_unique<services::client_cache>(*a->store, a->clk);
-  a->catalog = std::make_unique<services::resource_catalog>(*a->store);
+  // Both caches watch the store's change counters, so edits made by the CLI in another process
+  // reach this server within 10 ms.
+  a->clients = std::make_unique<services::client_cache>(*a->store, a->clk, 60, 10'000, a->store.get());
+  a->catalog = std::make_unique<services::resource_catalog>(*a->store, a->store.get());
   if (auto r = a->catalog->refresh(); !r) {
     error = "load resources: " + r.error().message();
     return nullptr;

@@ -28,6 +28,25 @@ result<void> resource_catalog::refresh() {
   return {};
 }
 
+void resource_catalog::sync_with_feed() const {
+  if (!feed_) return;
+  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::steady_clock::now().time_since_epoch()).count();
+  auto due = next_feed_check_.load(std::memory_order_relaxed);
+  if (now_ms < due || !next_feed_check_.compare_exchange_strong(due, now_ms + feed_interval_.count())) return;
+  auto v = feed_->versions();
+  if (!v) return;  // keep serving the last good snapshot; the next check retries
+  if (seen_version_.exchange(v->resources) != v->resources) {
+    // Reloading is logically const: the catalog mirrors the store.
+    if (auto r = const_cast<resource_catalog*>(this)->refresh(); !r) seen_version_.store(-1);
+  }
+}
+
+std::shared_ptr<const catalog_snapshot> resource_catalog::snapshot() const {
+  sync_with_feed();
+  return std::atomic_load(&snap_);
+}
+
 resource_catalog::lookup resource_catalog::resolve(std::string_view ref, domain::resource& out) const {
   auto snap = snapshot();
   if (auto it = snap->by_uri.find(std::string(ref)); it != snap->by_uri.end()) {

@@ -1,3 +1,4 @@
+#include "authplane/services/catalog.hpp"
 #include "authplane/services/client_cache.hpp"
 
 #include <gtest/gtest.h>
@@ -57,4 +58,50 @@ TEST(ClientCache, BoundedEntries) {
   EXPECT_EQ(inner.reads, 10);
   (void)cache.find_client("id9");
   EXPECT_EQ(inner.reads, 10);  // the newest entry survived the purge
+}
+
+namespace {
+struct manual_feed : ports::change_feed {
+  ports::change_versions v;
+  int reads = 0;
+  result<ports::change_versions> versions() override {
+    ++reads;
+    return v;
+  }
+};
+}  // namespace
+
+TEST(ClientCache, ChangeFeedInvalidatesWhenAnotherProcessWrites) {
+  manual_clock clk{1000};
+  counting_clients inner;
+  domain::client c;
+  c.id = "a";
+  inner.rows["a"] = c;
+  manual_feed feed;
+  services::client_cache cache{inner, clk, 3600, 100, &feed, std::chrono::milliseconds(0)};
+  ASSERT_TRUE((*cache.find_client("a")).has_value());
+  ASSERT_TRUE((*cache.find_client("a")).has_value());
+  EXPECT_EQ(inner.reads, 1);
+  inner.rows["a"].status = domain::client_status::suspended;  // written behind the cache's back
+  feed.v.clients = 7;
+  EXPECT_EQ((*cache.find_client("a"))->status, "suspended");
+  EXPECT_EQ(inner.reads, 2);
+  EXPECT_GE(feed.reads, 3);
+}
+
+TEST(ResourceCatalog, ChangeFeedReloadsSnapshot) {
+  fakes::fake_resources store;
+  manual_feed feed;
+  services::resource_catalog catalog{store, &feed, std::chrono::milliseconds(0)};
+  ASSERT_TRUE(catalog.refresh());
+  domain::resource r;
+  EXPECT_EQ(catalog.resolve("demo", r), services::resource_catalog::lookup::unknown);
+  domain::resource added;
+  added.id = "r1";
+  added.slug = "demo";
+  added.uri = "http://127.0.0.1:8080/mcp";
+  store.rows.push_back(added);
+  feed.v.resources = 1;
+  EXPECT_EQ(catalog.resolve("demo", r), services::resource_catalog::lookup::found);
+  EXPECT_EQ(r.uri, "http://127.0.0.1:8080/mcp");
 }

@@ -1,5 +1,6 @@
 #include <boost/json.hpp>
 
+#include <cctype>
 #include <ctime>
 
 #include "authplane/api/public.hpp"
@@ -78,7 +79,7 @@ std::optional<oauth_error> read_form(const http::request& req, std::size_t max, 
   return std::nullopt;
 }
 
-http::response render(ports::token_outcome&& o, bool token_endpoint) {
+http::response render(ports::token_outcome&& o, bool token_endpoint, bool plain_json) {
   http::response r;
   std::string nonce;
   if (auto* ok = std::get_if<ports::endpoint_reply>(&o)) {
@@ -86,7 +87,7 @@ http::response render(ports::token_outcome&& o, bool token_endpoint) {
     nonce = std::move(ok->dpop_nonce);
   } else {
     auto& f = std::get<ports::endpoint_failure>(o);
-    r = oauth_error_response(f.error);
+    r = oauth_error_response(f.error, plain_json);
     nonce = std::move(f.dpop_nonce);
   }
   if (token_endpoint) {
@@ -103,7 +104,15 @@ bool cors_path(std::string_view p) {
 }
 }  // namespace
 
-http::response oauth_error_response(const oauth_error& e) {
+bool prefers_plain_json(const http::request& req) {
+  auto accept = req.headers.get("Accept");
+  if (!accept) return false;
+  std::string a(*accept);
+  for (auto& c : a) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return a.find("application/json") != std::string::npos && a.find("application/problem+json") == std::string::npos;
+}
+
+http::response oauth_error_response(const oauth_error& e, bool plain_json) {
   const int status = e.status();
   const std::string code(domain::to_string(e.code));
   json::object body;
@@ -114,7 +123,7 @@ http::response oauth_error_response(const oauth_error& e) {
   body["detail"] = e.description;
   body["status"] = status;
   auto r = http::response::json(status, json::serialize(body));
-  r.set_header("Content-Type", "application/problem+json");
+  if (!plain_json) r.set_header("Content-Type", "application/problem+json");
   if (e.code == oauth_errc::invalid_client) r.set_header("WWW-Authenticate", "Basic realm=\"authserver\"");
   return r;
 }
@@ -206,29 +215,28 @@ void register_public_routes(http::router& r, public_deps& d) {
   r.add("POST", "/oauth/token", [&d](http::request& req, http::responder done) {
     ports::token_request tr;
     if (auto err = read_form(req, d.max_form_bytes, tr.form)) {
-      done(render(ports::endpoint_failure{std::move(*err), {}}, true));
+      done(render(ports::endpoint_failure{std::move(*err), {}}, true, prefers_plain_json(req)));
       return;
     }
     tr.auth = read_client_auth(req);
     for (const auto& [k, v] : req.headers.items)
       if (http::iequals(k, "DPoP")) tr.dpop.push_back(v);
     tr.remote_ip = req.remote_ip;
-    d.tokens.token(std::move(tr), [done = std::make_shared<http::responder>(std::move(done))](ports::token_outcome o) {
-      (*done)(render(std::move(o), true));
-    });
+    d.tokens.token(std::move(tr), [plain = prefers_plain_json(req), done = std::make_shared<http::responder>(std::move(done))](
+                                      ports::token_outcome o) { (*done)(render(std::move(o), true, plain)); });
   });
 
   auto admin_endpoint = [&d](bool introspect) {
     return [&d, introspect](http::request& req, http::responder done) {
       ports::introspection_request ir;
       if (auto err = read_form(req, d.max_form_bytes, ir.form)) {
-        done(render(ports::endpoint_failure{std::move(*err), {}}, true));
+        done(render(ports::endpoint_failure{std::move(*err), {}}, true, prefers_plain_json(req)));
         return;
       }
       ir.auth = read_client_auth(req);
       ir.remote_ip = req.remote_ip;
       auto out = introspect ? d.token_admin.introspect(ir) : d.token_admin.revoke(ir);
-      done(render(std::move(out), true));
+      done(render(std::move(out), true, prefers_plain_json(req)));
     };
   };
   r.add("POST", "/oauth/introspect", admin_endpoint(true));

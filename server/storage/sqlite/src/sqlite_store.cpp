@@ -495,6 +495,21 @@ result<std::unique_ptr<sqlite_store>> sqlite_store::open(const options& opts) {
   return std::unique_ptr<sqlite_store>(new sqlite_store(std::move(p)));
 }
 
+result<ports::change_versions> sqlite_store::versions() {
+  impl::lease c(*impl_);
+  auto st = (*c).prepare("SELECT name, version FROM change_counters");
+  if (!st) return st.error();
+  ports::change_versions v;
+  int rc;
+  while ((rc = st->step()) == SQLITE_ROW) {
+    std::string name = st->text(0);
+    if (name == "clients") v.clients = st->int64(1);
+    else if (name == "resources") v.resources = st->int64(1);
+  }
+  if (rc != SQLITE_DONE) return map_error(rc, "change_versions");
+  return v;
+}
+
 result<int> sqlite_store::schema_version() {
   impl::lease c(*impl_);
   return detail::current_version(*c);

@@ -94,6 +94,46 @@ TEST(sqlite_store, MigrationsAreIdempotentAndVersionIsReported) {
   }
 }
 
+TEST(sqlite_store, ChangeCountersMoveOnEveryClientAndResourceChangeFromAnyConnection) {
+  temp_dir dir;
+  const auto path = db_path(dir.path());
+  auto s = sqlite_store::open({.path = path});
+  ASSERT_TRUE(s);
+  auto& st = **s;
+  auto v0 = st.versions();
+  ASSERT_TRUE(v0);
+  domain::client c;
+  c.id = "c1";
+  c.name = "one";
+  ASSERT_TRUE(st.create_client(c));
+  auto v1 = *st.versions();
+  EXPECT_EQ(v1.clients, v0->clients + 1);
+  EXPECT_EQ(v1.resources, v0->resources);
+  c.name = "renamed";
+  ASSERT_TRUE(st.update_client(c));
+  EXPECT_EQ(st.versions()->clients, v1.clients + 1);
+  domain::resource r;
+  r.id = "r1";
+  r.slug = "demo";
+  ASSERT_TRUE(st.create_resource(r));
+  EXPECT_EQ(st.versions()->resources, v0->resources + 1);
+  // Another process (the CLI) writing through its own store is seen by this one.
+  {
+    auto other = sqlite_store::open({.path = path});
+    ASSERT_TRUE(other);
+    ASSERT_TRUE((*other)->delete_client("c1"));
+    ASSERT_TRUE((*other)->delete_resource("r1"));
+  }
+  auto v2 = *st.versions();
+  EXPECT_EQ(v2.clients, v1.clients + 2);
+  EXPECT_EQ(v2.resources, v0->resources + 2);
+  // Issuances (the hot path) do not move the counters.
+  std::promise<error_code> done;
+  st.record_issuance(issuance("j1"), {}, [&](error_code ec) { done.set_value(ec); });
+  EXPECT_FALSE(done.get_future().get());
+  EXPECT_EQ(st.versions()->clients, v2.clients);
+}
+
 TEST(sqlite_store, CreatesParentDirsFileMode0600AndWal) {
   temp_dir dir;
   const auto path = db_path(dir.path());

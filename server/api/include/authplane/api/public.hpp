@@ -29,10 +29,13 @@ struct public_deps {
 
 void register_public_routes(http::router& r, public_deps& deps);
 
-// RFC 6749 §5.2 error rendered as application/problem+json with the reference's envelope
-// (error, error_description, type, title, detail, status); 401 invalid_client carries
-// WWW-Authenticate: Basic realm="authserver".
-http::response oauth_error_response(const domain::oauth_error& e);
+// RFC 6749 §5.2 error with the reference's envelope (error, error_description, type, title,
+// detail, status); 401 invalid_client carries WWW-Authenticate: Basic realm="authserver".
+// Content-Type is application/problem+json (the reference's), except for clients that ask for
+// application/json and not problem+json (strict RFC 6749 clients such as oauth4webapi only
+// read application/json error bodies).
+http::response oauth_error_response(const domain::oauth_error& e, bool plain_json = false);
+bool prefers_plain_json(const http::request& req);
 
 // Security headers on every public response (reference §10).
 http::router::middleware security_headers_middleware(bool hsts);

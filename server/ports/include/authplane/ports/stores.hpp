@@ -120,6 +120,20 @@ class health_store {
   virtual result<store_stats> stats(std::int64_t now) = 0;
 };
 
+// Counters that move whenever clients or resources change, in this process or another one
+// sharing the database (the `authserver admin` CLI). In-memory caches compare them to decide
+// when to reload.
+struct change_versions {
+  std::int64_t clients = 0;
+  std::int64_t resources = 0;
+};
+
+class change_feed {
+ public:
+  virtual ~change_feed() = default;
+  virtual result<change_versions> versions() = 0;
+};
+
 // Signing keys. The keyfile adapter keeps `current.pem` and `rotated-<unix>.pem` files, mode 0600.
 class key_store {
  public:

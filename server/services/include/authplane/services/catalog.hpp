@@ -1,6 +1,9 @@
 // Registered resources, cached in memory and rebuilt after every admin change (refresh()).
-// Lookups on the token path cost a hash-map read under a shared snapshot, not a query.
+// Lookups on the token path cost a hash-map read under a shared snapshot, not a query. With a
+// change feed, changes made by another process (the CLI) are picked up within feed_interval.
 #pragma once
+#include <atomic>
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -23,9 +26,12 @@ struct catalog_snapshot {
 
 class resource_catalog {
  public:
-  explicit resource_catalog(ports::resource_store& store) : store_(store) {}
+  explicit resource_catalog(ports::resource_store& store, ports::change_feed* feed = nullptr,
+                            std::chrono::milliseconds feed_interval = std::chrono::milliseconds(10))
+      : store_(store), feed_(feed), feed_interval_(feed_interval) {}
   result<void> refresh();
-  std::shared_ptr<const catalog_snapshot> snapshot() const { return std::atomic_load(&snap_); }
+  // The current snapshot (reloaded first when the change feed says resources changed).
+  std::shared_ptr<const catalog_snapshot> snapshot() const;
 
   enum class lookup { found, unknown, ambiguous };
   // RFC 8707 resource identifier: an exact URI (byte-for-byte) or a slug.
@@ -33,7 +39,12 @@ class resource_catalog {
   std::optional<domain::resource> by_id(std::string_view id) const;
 
  private:
+  void sync_with_feed() const;
   ports::resource_store& store_;
+  ports::change_feed* feed_;
+  std::chrono::milliseconds feed_interval_;
+  mutable std::atomic<std::int64_t> next_feed_check_{0};
+  mutable std::atomic<std::int64_t> seen_version_{-1};
   std::shared_ptr<const catalog_snapshot> snap_ = std::make_shared<catalog_snapshot>();
 };
 }  // namespace authplane::services

@@ -77,7 +77,8 @@ class sqlite_store final : public ports::client_store,
                            public ports::issuance_store,
                            public ports::audit_store,
                            public ports::settings_store,
-                           public ports::health_store {
+                           public ports::health_store,
+                           public ports::change_feed {
  public:
   // Opens (creating if needed, file mode 0600), configures the connections, runs the
   // migrations and starts the writer thread. storage_failure when any step fails.
@@ -125,6 +126,8 @@ class sqlite_store final : public ports::client_store,
   result<void> put_setting(std::string_view key, std::string_view value) override;
 
   // health_store
+  result<ports::change_versions> versions() override;
+
   result<void> ping() override;
   result<ports::store_stats> stats(std::int64_t now) override;
 
