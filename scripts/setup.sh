@@ -40,7 +40,11 @@ if ! command -v node >/dev/null; then
 fi
 
 LAUNCHER=()
-command -v ccache >/dev/null && LAUNCHER=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
+if command -v ccache >/dev/null; then
+  LAUNCHER=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
+  # Share cached objects between clones of the repository (CI builds in a fresh clone).
+  export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
+fi
 BUILD_TYPE=RelWithDebInfo
 [ "$SANITIZE" = ON ] && BUILD_TYPE=Debug
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="$BUILD_TYPE" -DAUTHPLANE_SANITIZE="$SANITIZE" "${LAUNCHER[@]}" >/dev/null
