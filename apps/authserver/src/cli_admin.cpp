@@ -189,7 +189,7 @@ void admin_cli::attach(CLI::App& root, std::optional<std::string>& config_path) 
   auto* k = admin_->add_subcommand("key", "Signing keys");
   k->require_subcommand(1);
   k->add_subcommand("list", "List signing keys")->callback([=] { set("GET", "/admin/keys"); });
-  k->add_subcommand("rotate", "Make a fresh key current (a running server picks it up on restart)")
+  k->add_subcommand("rotate", "Make a fresh key current (a running server picks it up within a second)")
       ->callback([=] { set("POST", "/admin/keys/rotate"); });
 }
 

@@ -42,6 +42,23 @@ result<void> signing_keys::reload() {
   return {};
 }
 
+std::shared_ptr<const key_set> signing_keys::snapshot() const {
+  auto current = std::atomic_load(&set_);
+  if (recheck_.count() <= 0 || !current) return current;
+  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::steady_clock::now().time_since_epoch()).count();
+  auto due = next_check_.load(std::memory_order_relaxed);
+  if (now_ms < due || !next_check_.compare_exchange_strong(due, now_ms + recheck_.count())) return current;
+  auto keys = store_.load_keys();
+  if (!keys || keys->empty()) return current;  // keep signing with what we have
+  bool same = keys->size() == current->infos.size();
+  for (std::size_t i = 0; same && i < keys->size(); ++i) same = (*keys)[i].kid == current->infos[i].kid;
+  if (same) return current;
+  std::lock_guard lk(rotate_mu_);
+  if (auto r = const_cast<signing_keys*>(this)->reload(); !r) return current;
+  return std::atomic_load(&set_);
+}
+
 std::vector<ports::key_info> signing_keys::list_keys() const {
   auto s = snapshot();
   return s ? s->infos : std::vector<ports::key_info>{};

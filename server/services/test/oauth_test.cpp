@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <thread>
 
 #include "authplane/core/base64url.hpp"
 #include "authplane/core/random.hpp"
@@ -371,4 +372,20 @@ TEST_F(OAuthService, MetadataFollowsEnabledFeatures) {
   EXPECT_FALSE(disc.protected_resource_metadata("nope").has_value());
   auto by_slug = json::parse(*disc.protected_resource_metadata("other")).as_object();
   EXPECT_EQ(by_slug["resource"], "http://127.0.0.1:8081/tools");
+}
+
+TEST(SigningKeys, KeyRotatedByAnotherProcessIsPickedUp) {
+  manual_clock clk{kNow};
+  fakes::fake_keys store;
+  services::signing_keys server_side{store, "ES256", clk, std::chrono::milliseconds(1)};
+  ASSERT_TRUE(server_side.init());
+  auto before = server_side.snapshot()->kid;
+  services::signing_keys cli_side{store, "ES256", clk, std::chrono::milliseconds(0)};
+  ASSERT_TRUE(cli_side.init());
+  ASSERT_TRUE(cli_side.rotate_key());
+  std::this_thread::sleep_for(std::chrono::milliseconds(3));
+  auto after = server_side.snapshot();
+  EXPECT_NE(after->kid, before);
+  EXPECT_EQ(after->kid, store.keys.front().kid);
+  EXPECT_EQ(after->verify_keys.keys.size(), 2u);
 }

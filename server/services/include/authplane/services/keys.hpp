@@ -5,6 +5,7 @@
 //   auto snap = keys.snapshot();              // shared_ptr<const key_set>
 #pragma once
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -30,11 +31,14 @@ struct key_set {
 
 class signing_keys final : public ports::key_manager {
  public:
-  signing_keys(ports::key_store& store, std::string algorithm, const clock& clk)
-      : store_(store), algorithm_(std::move(algorithm)), clock_(clk) {}
+  signing_keys(ports::key_store& store, std::string algorithm, const clock& clk,
+               std::chrono::milliseconds recheck = std::chrono::milliseconds(1000))
+      : store_(store), algorithm_(std::move(algorithm)), clock_(clk), recheck_(recheck) {}
   // Loads the stored keys; generates and stores the first key when there is none.
   result<void> init();
-  std::shared_ptr<const key_set> snapshot() const { return std::atomic_load(&set_); }
+  // The current keys. At most every `recheck` the store is re-read, so a key rotated by another
+  // process (`authserver admin key rotate`) is picked up without a restart.
+  std::shared_ptr<const key_set> snapshot() const;
 
   std::vector<ports::key_info> list_keys() const override;
   result<ports::key_info> rotate_key() override;
@@ -44,7 +48,9 @@ class signing_keys final : public ports::key_manager {
   ports::key_store& store_;
   std::string algorithm_;
   const clock& clock_;
-  std::mutex rotate_mu_;
+  std::chrono::milliseconds recheck_;
+  mutable std::atomic<std::int64_t> next_check_{0};
+  mutable std::mutex rotate_mu_;
   std::shared_ptr<const key_set> set_;
 };
 }  // namespace authplane::services
