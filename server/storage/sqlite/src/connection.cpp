@@ -72,11 +72,11 @@ result<void> connection::open(const std::string& path, const connection_config& 
   if (cfg.writer) {
     // journal_mode is persistent in the file; readers inherit it.
     pragmas += cfg.wal ? "PRAGMA journal_mode=WAL;" : "PRAGMA journal_mode=DELETE;";
-    // The writer keeps the hot index pages cached (64 MiB) and checkpoints itself every 1000
-    // pages (SQLite's default). Measured under sustained token load: small, frequent
-    // checkpoints cost a few ms each (p99 ~20 ms); 4000+ pages or a separate PASSIVE
-    // checkpointer thread produced 50-200 ms stalls (docs/performance.md).
-    pragmas += "PRAGMA cache_size=-65536;PRAGMA wal_autocheckpoint=1000;PRAGMA journal_size_limit=67108864;";
+    // The writer keeps the hot index pages cached (64 MiB). Checkpoints are run by the store's
+    // writer thread itself every ~1000 WAL pages, but only after the batch that crossed the
+    // threshold has been answered (an automatic checkpoint would run inside COMMIT and delay
+    // that batch). A separate checkpointer thread stalled request threads (docs/performance.md).
+    pragmas += "PRAGMA cache_size=-65536;PRAGMA journal_size_limit=67108864;";
   }
   pragmas += cfg.wal ? "PRAGMA synchronous=NORMAL;" : "PRAGMA synchronous=FULL;";
   if (!cfg.writer) pragmas += "PRAGMA query_only=ON;";

@@ -385,7 +385,21 @@ struct sqlite_store::impl {
       q_space.notify_all();
       process(batch);
       batch.clear();
+      // Checkpoint after the batch's callbacks ran, so no answered request waits for it.
+      if (wal_frames >= kCheckpointFrames) {
+        wal_frames = 0;
+        int rc = sqlite3_wal_checkpoint_v2(writer.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+        if (rc != SQLITE_OK && rc != SQLITE_BUSY) log::warn("storage.sqlite.checkpoint_failed", {{"error", sqlite3_errstr(rc)}});
+      }
     }
+  }
+
+  // WAL frames written since the last checkpoint, reported by SQLite after each commit.
+  static constexpr int kCheckpointFrames = 1000;
+  int wal_frames = 0;
+  static int on_wal_commit(void* self, sqlite3*, const char*, int frames) {
+    static_cast<impl*>(self)->wal_frames = frames;
+    return SQLITE_OK;
   }
 
   void process(std::deque<work>& items) {
@@ -477,6 +491,8 @@ result<std::unique_ptr<sqlite_store>> sqlite_store::open(const options& opts) {
   detail::connection_config wcfg{.wal = opts.wal, .busy_timeout_ms = opts.busy_timeout_ms, .writer = true};
   if (auto r = p->writer.open(opts.path, wcfg); !r) return r.error();
   if (auto r = detail::run_migrations(p->writer); !r) return r.error();
+  // Replaces SQLite's automatic checkpoint: the writer thread checkpoints between batches.
+  if (opts.wal) sqlite3_wal_hook(p->writer.handle(), &impl::on_wal_commit, p.get());
 
   unsigned n = std::max(1u, opts.reader_connections);
   detail::connection_config rcfg{.wal = opts.wal, .busy_timeout_ms = opts.busy_timeout_ms, .writer = false};
