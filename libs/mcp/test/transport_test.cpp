@@ -1,0 +1,263 @@
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "authplane/http/client.hpp"
+#include "authplane/mcp/server.hpp"
+
+namespace authplane::mcp {
+namespace {
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+constexpr const char* kInit =
+    R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}})";
+constexpr const char* kInitialized = R"({"jsonrpc":"2.0","method":"notifications/initialized"})";
+constexpr const char* kList = R"({"jsonrpc":"2.0","id":2,"method":"tools/list"})";
+
+void add_tools(server& srv) {
+  srv.tool("echo", "Echo text", {"text"}, [](std::string text) { return text; });
+  srv.tool("secret", "Needs a scope", [] { return std::string("s3cret"); }, {.auth = require_scopes({"mcp:secret"})});
+}
+
+struct fixture {
+  server srv{{.name = "demo-server", .version = "1.0.0"}};
+  http::router router;
+  manual_clock clock{1'000'000};
+  explicit fixture(transport_options o = {}) {
+    add_tools(srv);
+    o.clock = &clock;
+    srv.routes(router, std::move(o));
+  }
+  http::response send(std::string method, std::string body, std::vector<std::pair<std::string, std::string>> extra = {},
+                      bool default_headers = true) {
+    http::request q;
+    q.method = std::move(method);
+    q.path = q.target = "/mcp";
+    if (default_headers) {
+      q.headers.add("Content-Type", "application/json");
+      q.headers.add("Accept", "application/json, text/event-stream");
+    }
+    for (auto& [k, v] : extra) q.headers.set(k, v);
+    q.body = std::move(body);
+    http::response out;
+    out.status = -1;
+    router.dispatch(q, http::responder([&](http::response&& r) { out = std::move(r); }));
+    return out;
+  }
+  std::string initialize() {
+    auto r = send("POST", kInit);
+    EXPECT_EQ(r.status, 200);
+    auto sid = r.headers.get("Mcp-Session-Id");
+    EXPECT_TRUE(sid);
+    return sid ? std::string(*sid) : std::string();
+  }
+};
+
+TEST(Transport, HeaderChecks) {
+  fixture f;
+  EXPECT_EQ(f.send("POST", kInit, {{"Accept", "application/json"}}).status, 406);
+  EXPECT_EQ(f.send("POST", kInit, {{"Accept", "text/event-stream"}}).status, 406);
+  EXPECT_EQ(f.send("POST", kInit, {}, false).status, 415);
+  EXPECT_EQ(f.send("POST", kInit, {{"Content-Type", "text/plain"}}).status, 415);
+  EXPECT_EQ(f.send("POST", kInit, {{"Accept", "*/*"}}).status, 200);
+  EXPECT_EQ(f.send("POST", kInit, {{"Accept", "text/event-stream;q=0.5, application/json"}}).status, 200);
+  EXPECT_EQ(f.send("POST", kInit, {{"Content-Type", "Application/JSON; charset=utf-8"}}).status, 200);
+  EXPECT_EQ(f.send("POST", kInit, {{"Origin", "https://evil.example"}}).status, 403);
+  EXPECT_EQ(f.send("POST", kInit, {{"Origin", "http://localhost:6274"}}).status, 200);
+  EXPECT_EQ(f.send("POST", kInit, {{"Origin", "http://localhost.evil.example"}}).status, 403);
+  EXPECT_EQ(f.send("GET", "", {{"Origin", "https://evil.example"}}).status, 403);
+  auto get = f.send("GET", "");
+  EXPECT_EQ(get.status, 405);
+  EXPECT_EQ(get.headers.get("Allow"), "POST, DELETE");
+  auto parse = f.send("POST", "{oops");
+  EXPECT_EQ(parse.status, 400);
+  EXPECT_EQ(parse.body, R"({"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"Parse error"}})");
+}
+
+TEST(Transport, ProgressArrivesAsServerSentEvents) {
+  fixture f({.stateless = true});
+  f.srv.tool("count", "Count", {"n"}, [](context& ctx, int n) {
+    for (int i = 1; i <= n; ++i) ctx.progress(i, n);
+    return std::string("ok");
+  });
+  auto r = f.send("POST", R"({"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"count","arguments":{"n":1},"_meta":{"progressToken":5}}})");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.headers.get("Content-Type"), "text/event-stream");
+  EXPECT_EQ(r.body,
+            "event: message\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\",\"params\":{\"progressToken\":5,\"progress\":1E0,\"total\":1E0}}\n\n"
+            "event: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":7,\"result\":{\"content\":[{\"type\":\"text\",\"text\":\"ok\"}]}}\n\n");
+  // An invalid notification cannot be accepted: 400, not 202.
+  EXPECT_EQ(f.send("POST", R"({"jsonrpc":"2.0","method":"notifications/x","params":[1]})").status, 400);
+}
+
+TEST(Transport, BodyCap) {
+  fixture f({.max_body_bytes = 64});
+  std::string big = R"({"jsonrpc":"2.0","id":1,"method":"ping","params":{"pad":")" + std::string(100, 'x') + R"("}})";
+  EXPECT_EQ(f.send("POST", big).status, 413);
+}
+
+TEST(Transport, WildcardOrigin) {
+  fixture f({.allowed_origins = {"*"}});
+  EXPECT_EQ(f.send("POST", kInit, {{"Origin", "https://anything.example"}}).status, 200);
+}
+
+TEST(Transport, AllowedOriginsList) {
+  fixture f({.allowed_origins = {"https://app.example"}});
+  EXPECT_EQ(f.send("POST", kInit, {{"Origin", "https://app.example"}}).status, 200);
+  EXPECT_EQ(f.send("POST", kInit, {{"Origin", "http://localhost"}}).status, 403);
+}
+
+TEST(Transport, SessionLifecycle) {
+  fixture f;
+  auto init = f.send("POST", kInit);
+  ASSERT_EQ(init.status, 200);
+  EXPECT_EQ(init.headers.get("Content-Type"), "application/json");
+  EXPECT_NE(init.body.find(R"("protocolVersion":"2025-06-18")"), std::string::npos);
+  std::string sid(*init.headers.get("Mcp-Session-Id"));
+  EXPECT_EQ(sid.size(), 32u);
+  for (char c : sid) EXPECT_TRUE(c >= 0x21 && c <= 0x7e);
+
+  auto note = f.send("POST", kInitialized, {{"Mcp-Session-Id", sid}});
+  EXPECT_EQ(note.status, 202);
+  EXPECT_EQ(note.body, "");
+  EXPECT_EQ(f.send("POST", kList, {}).status, 400);                                 // no session id
+  EXPECT_EQ(f.send("POST", kList, {{"Mcp-Session-Id", "unknown"}}).status, 404);
+  auto list = f.send("POST", kList, {{"Mcp-Session-Id", sid}, {"MCP-Protocol-Version", "2025-06-18"}});
+  EXPECT_EQ(list.status, 200);
+  EXPECT_NE(list.body.find(R"("name":"echo")"), std::string::npos);
+  EXPECT_EQ(f.send("POST", kList, {{"Mcp-Session-Id", sid}, {"MCP-Protocol-Version", "1999-01-01"}}).status, 400);
+  // A second initialize creates a different session.
+  EXPECT_NE(f.initialize(), sid);
+  EXPECT_EQ(f.send("DELETE", "", {{"Mcp-Session-Id", sid}}).status, 204);
+  EXPECT_EQ(f.send("POST", kList, {{"Mcp-Session-Id", sid}}).status, 404);
+  EXPECT_EQ(f.send("DELETE", "", {{"Mcp-Session-Id", sid}}).status, 404);
+  EXPECT_EQ(f.send("DELETE", "", {}).status, 400);
+}
+
+TEST(Transport, SessionsExpireAndAreBounded) {
+  fixture f({.max_sessions = 2, .session_idle_seconds = 60});
+  std::string a = f.initialize();
+  f.clock.advance(30);
+  std::string b = f.initialize();
+  EXPECT_EQ(f.send("POST", kInit).status, 503);
+  f.clock.advance(31);  // a idle 61 s, b idle 31 s
+  EXPECT_EQ(f.send("POST", kList, {{"Mcp-Session-Id", a}}).status, 404);
+  EXPECT_EQ(f.send("POST", kList, {{"Mcp-Session-Id", b}}).status, 200);
+  EXPECT_FALSE(f.initialize().empty());
+}
+
+TEST(Transport, BatchesFollowTheSessionVersion) {
+  fixture f;
+  std::string batch = std::string("[") + kList + "," + kInitialized + "]";
+  std::string sid = f.initialize();  // 2025-06-18
+  auto r = f.send("POST", batch, {{"Mcp-Session-Id", sid}});
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("-32600"), std::string::npos);
+  auto old = f.send("POST", R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-03-26"}})");
+  std::string sid2(*old.headers.get("Mcp-Session-Id"));
+  auto ok = f.send("POST", batch, {{"Mcp-Session-Id", sid2}});
+  EXPECT_EQ(ok.status, 200);
+  EXPECT_EQ(ok.body.front(), '[');
+  EXPECT_EQ(f.send("POST", std::string("[") + kInitialized + "]", {{"Mcp-Session-Id", sid2}}).status, 202);
+}
+
+TEST(Transport, Stateless) {
+  fixture f({.stateless = true});
+  auto init = f.send("POST", kInit);
+  EXPECT_EQ(init.status, 200);
+  EXPECT_FALSE(init.headers.get("Mcp-Session-Id"));
+  auto list = f.send("POST", kList, {{"MCP-Protocol-Version", "2025-11-25"}});
+  EXPECT_EQ(list.status, 200);
+  EXPECT_NE(list.body.find(R"("name":"echo")"), std::string::npos);
+  EXPECT_EQ(f.send("POST", kList, {{"MCP-Protocol-Version", "bogus"}}).status, 400);
+  EXPECT_EQ(f.send("DELETE", "").status, 405);
+}
+
+TEST(Transport, PerToolAuthUsesTheAuthenticatedPrincipal) {
+  fixture f({.stateless = true, .authenticate = [](const http::request& q) -> std::shared_ptr<const principal> {
+               auto s = q.headers.get("X-Test-Scopes");
+               if (!s) return nullptr;
+               return std::make_shared<principal>(principal{.subject = "u", .scopes = {std::string(*s)}});
+             }});
+  const char* call = R"({"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"secret"}})";
+  auto anon = f.send("POST", call);
+  EXPECT_EQ(anon.status, 401);
+  auto low = f.send("POST", call, {{"X-Test-Scopes", "mcp:other"}});
+  EXPECT_EQ(low.status, 403);
+  EXPECT_EQ(low.headers.get("WWW-Authenticate"), R"(Bearer error="insufficient_scope", scope="mcp:secret")");
+  auto ok = f.send("POST", call, {{"X-Test-Scopes", "mcp:secret"}});
+  EXPECT_EQ(ok.status, 200);
+  EXPECT_EQ(ok.body, R"({"jsonrpc":"2.0","id":3,"result":{"content":[{"type":"text","text":"s3cret"}]}})");
+}
+
+// The same flow over a real socket.
+TEST(Transport, OverRealSocket) {
+  server srv{{.name = "demo-server", .version = "1.0.0"}};
+  add_tools(srv);
+  http::router router;
+  srv.routes(router, {});
+  http::server hs({.threads = 1, .max_body_bytes = 4 * 1024 * 1024, .handle_signals = false});
+  auto port = hs.listen("127.0.0.1", 0, router);
+  std::thread t([&] { hs.run(); });
+  std::string url = "http://127.0.0.1:" + std::to_string(port) + "/mcp";
+  auto post = [&](std::string body, std::vector<std::pair<std::string, std::string>> extra,
+                  bool defaults = true) -> http::client_response {
+    http::header_list h;
+    if (defaults) {
+      h.add("Content-Type", "application/json");
+      h.add("Accept", "application/json, text/event-stream");
+    }
+    for (auto& [k, v] : extra) h.set(k, v);
+    auto r = http::fetch("POST", url, h, body, 5s);
+    EXPECT_TRUE(r);
+    return r ? *r : http::client_response{};
+  };
+  EXPECT_EQ(post(kInit, {{"Accept", "application/json"}}).status, 406);
+  EXPECT_EQ(post(kInit, {{"Accept", "application/json, text/event-stream"}}, false).status, 415);
+  EXPECT_EQ(post(kInit, {{"Origin", "http://attacker.example"}}).status, 403);
+  auto init = post(kInit, {});
+  ASSERT_EQ(init.status, 200);
+  auto sid = init.headers.get("Mcp-Session-Id");
+  ASSERT_TRUE(sid);
+  std::string id(*sid);
+  EXPECT_EQ(post(kInitialized, {{"Mcp-Session-Id", id}}).status, 202);
+  EXPECT_EQ(post(kList, {}).status, 400);
+  EXPECT_EQ(post(kList, {{"Mcp-Session-Id", id}, {"MCP-Protocol-Version", "2030-01-01"}}).status, 400);
+  auto call = post(R"({"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"echo","arguments":{"text":"hi"}}})",
+                   {{"Mcp-Session-Id", id}, {"MCP-Protocol-Version", "2025-06-18"}});
+  EXPECT_EQ(call.status, 200);
+  EXPECT_EQ(call.body, R"({"jsonrpc":"2.0","id":4,"result":{"content":[{"type":"text","text":"hi"}]}})");
+  http::header_list dh;
+  dh.add("Mcp-Session-Id", id);
+  auto del = http::fetch("DELETE", url, dh, "", 5s);
+  ASSERT_TRUE(del);
+  EXPECT_EQ(del->status, 204);
+  EXPECT_EQ(post(kList, {{"Mcp-Session-Id", id}}).status, 404);
+  auto get = http::fetch("GET", url, {}, "", 5s);
+  ASSERT_TRUE(get);
+  EXPECT_EQ(get->status, 405);
+  hs.stop();
+  t.join();
+}
+
+TEST(Transport, StatelessOverRealSocket) {
+  server srv{{.name = "demo-server", .version = "1.0.0"}};
+  add_tools(srv);
+  http::router router;
+  srv.routes(router, {.stateless = true});
+  http::server hs({.threads = 1, .handle_signals = false});
+  auto port = hs.listen("127.0.0.1", 0, router);
+  std::thread t([&] { hs.run(); });
+  http::header_list h;
+  h.add("Content-Type", "application/json");
+  h.add("Accept", "application/json, text/event-stream");
+  auto r = http::fetch("POST", "http://127.0.0.1:" + std::to_string(port) + "/mcp", h, kList, 5s);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_FALSE(r->headers.get("Mcp-Session-Id"));
+  hs.stop();
+  t.join();
+}
+}  // namespace
+}  // namespace authplane::mcp
