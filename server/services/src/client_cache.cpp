@@ -3,11 +3,7 @@
 namespace authplane::services {
 
 void client_cache::sync_with_feed() {
-  if (!feed_) return;
-  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          std::chrono::steady_clock::now().time_since_epoch()).count();
-  auto due = next_feed_check_.load(std::memory_order_relaxed);
-  if (now_ms < due || !next_feed_check_.compare_exchange_strong(due, now_ms + feed_interval_.count())) return;
+  if (!feed_ || !feed_check_.due()) return;
   auto v = feed_->versions();
   if (!v) {
     invalidate();  // cannot tell what changed: drop everything rather than serve stale rows

@@ -44,11 +44,7 @@ result<void> signing_keys::reload() {
 
 std::shared_ptr<const key_set> signing_keys::snapshot() const {
   auto current = std::atomic_load(&set_);
-  if (recheck_.count() <= 0 || !current) return current;
-  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          std::chrono::steady_clock::now().time_since_epoch()).count();
-  auto due = next_check_.load(std::memory_order_relaxed);
-  if (now_ms < due || !next_check_.compare_exchange_strong(due, now_ms + recheck_.count())) return current;
+  if (!recheck_enabled_ || !current || !recheck_.due()) return current;
   auto keys = store_.load_keys();
   if (!keys || keys->empty()) return current;  // keep signing with what we have
   bool same = keys->size() == current->infos.size();

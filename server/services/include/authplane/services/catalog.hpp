@@ -13,6 +13,7 @@
 
 #include "authplane/core/result.hpp"
 #include "authplane/ports/stores.hpp"
+#include "authplane/services/throttle.hpp"
 
 namespace authplane::services {
 
@@ -28,7 +29,7 @@ class resource_catalog {
  public:
   explicit resource_catalog(ports::resource_store& store, ports::change_feed* feed = nullptr,
                             std::chrono::milliseconds feed_interval = std::chrono::milliseconds(10))
-      : store_(store), feed_(feed), feed_interval_(feed_interval) {}
+      : store_(store), feed_(feed), feed_check_(feed_interval) {}
   result<void> refresh();
   // The current snapshot (reloaded first when the change feed says resources changed).
   std::shared_ptr<const catalog_snapshot> snapshot() const;
@@ -42,8 +43,7 @@ class resource_catalog {
   void sync_with_feed() const;
   ports::resource_store& store_;
   ports::change_feed* feed_;
-  std::chrono::milliseconds feed_interval_;
-  mutable std::atomic<std::int64_t> next_feed_check_{0};
+  mutable throttle feed_check_;
   mutable std::atomic<std::int64_t> seen_version_{-1};
   std::shared_ptr<const catalog_snapshot> snap_ = std::make_shared<catalog_snapshot>();
 };

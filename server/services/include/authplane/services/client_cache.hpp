@@ -15,6 +15,7 @@
 
 #include "authplane/core/clock.hpp"
 #include "authplane/ports/stores.hpp"
+#include "authplane/services/throttle.hpp"
 
 namespace authplane::services {
 class client_cache final : public ports::client_store {
@@ -22,7 +23,7 @@ class client_cache final : public ports::client_store {
   client_cache(ports::client_store& inner, const clock& clk, std::int64_t ttl_seconds = 60,
                std::size_t max_entries = 10'000, ports::change_feed* feed = nullptr,
                std::chrono::milliseconds feed_interval = std::chrono::milliseconds(10))
-      : inner_(inner), clock_(clk), ttl_(ttl_seconds), max_(max_entries), feed_(feed), feed_interval_(feed_interval) {}
+      : inner_(inner), clock_(clk), ttl_(ttl_seconds), max_(max_entries), feed_(feed), feed_check_(feed_interval) {}
 
   result<std::optional<domain::client>> find_client(std::string_view id) override;
   result<void> create_client(const domain::client& c) override;
@@ -43,8 +44,7 @@ class client_cache final : public ports::client_store {
   std::int64_t ttl_;
   std::size_t max_;
   ports::change_feed* feed_;
-  std::chrono::milliseconds feed_interval_;
-  std::atomic<std::int64_t> next_feed_check_{0};  // steady-clock ms
+  throttle feed_check_;
   std::atomic<std::int64_t> seen_version_{-1};
   std::shared_mutex mu_;
   std::unordered_map<std::string, entry> entries_;

@@ -17,6 +17,7 @@
 #include "authplane/jose/jose.hpp"
 #include "authplane/ports/services.hpp"
 #include "authplane/ports/stores.hpp"
+#include "authplane/services/throttle.hpp"
 
 namespace authplane::services {
 
@@ -33,7 +34,7 @@ class signing_keys final : public ports::key_manager {
  public:
   signing_keys(ports::key_store& store, std::string algorithm, const clock& clk,
                std::chrono::milliseconds recheck = std::chrono::milliseconds(1000))
-      : store_(store), algorithm_(std::move(algorithm)), clock_(clk), recheck_(recheck) {}
+      : store_(store), algorithm_(std::move(algorithm)), clock_(clk), recheck_enabled_(recheck.count() > 0), recheck_(recheck) {}
   // Loads the stored keys; generates and stores the first key when there is none.
   result<void> init();
   // The current keys. At most every `recheck` the store is re-read, so a key rotated by another
@@ -48,8 +49,8 @@ class signing_keys final : public ports::key_manager {
   ports::key_store& store_;
   std::string algorithm_;
   const clock& clock_;
-  std::chrono::milliseconds recheck_;
-  mutable std::atomic<std::int64_t> next_check_{0};
+  bool recheck_enabled_;
+  mutable throttle recheck_;
   mutable std::mutex rotate_mu_;
   std::shared_ptr<const key_set> set_;
 };
