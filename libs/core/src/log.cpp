@@ -1,5 +1,7 @@
 #include "authplane/core/log.hpp"
 
+#include "authplane/core/json_escape.hpp"
+
 #include <time.h>
 
 #include <atomic>
@@ -8,23 +10,8 @@
 #include <mutex>
 #include <string>
 
-namespace authplane::log {
-namespace {
-std::atomic<int> g_level{static_cast<int>(level::info)};
-std::atomic<bool> g_json{true};
-std::mutex g_mu;
-
-const char* name(level l) {
-  switch (l) {
-    case level::debug: return "debug";
-    case level::info: return "info";
-    case level::warn: return "warn";
-    case level::error: return "error";
-  }
-  return "info";
-}
-
-void json_escape(std::string& out, std::string_view s) {
+namespace authplane {
+void json_escape_append(std::string& out, std::string_view s) {
   for (char ch : s) {
     auto c = static_cast<unsigned char>(ch);
     switch (ch) {
@@ -44,6 +31,24 @@ void json_escape(std::string& out, std::string_view s) {
     }
   }
 }
+}  // namespace authplane
+
+namespace authplane::log {
+namespace {
+std::atomic<int> g_level{static_cast<int>(level::info)};
+std::atomic<bool> g_json{true};
+std::mutex g_mu;
+
+const char* name(level l) {
+  switch (l) {
+    case level::debug: return "debug";
+    case level::info: return "info";
+    case level::warn: return "warn";
+    case level::error: return "error";
+  }
+  return "info";
+}
+
 }  // namespace
 
 void configure(level lvl, bool json) {
@@ -71,13 +76,13 @@ void write(level lvl, std::string_view event, std::initializer_list<field> field
   std::string line;
   if (g_json) {
     line = "{\"time\":\"" + ts + "\",\"level\":\"" + name(lvl) + "\",\"msg\":\"";
-    json_escape(line, event);
+    json_escape_append(line, event);
     line += '"';
     for (const auto& [k, v] : fields) {
       line += ",\"";
-      json_escape(line, k);
+      json_escape_append(line, k);
       line += "\":\"";
-      json_escape(line, v);
+      json_escape_append(line, v);
       line += '"';
     }
     line += "}\n";

@@ -1,30 +1,13 @@
 // GET /admin/system/config: a fixed, secret-free view of the running configuration.
 #include <authplane/config/config.hpp>
+#include <authplane/core/json_escape.hpp>
 
-#include <cstdio>
 
 namespace authplane::config {
 namespace {
 std::string json_string(std::string_view s) {
   std::string out = "\"";
-  for (char ch : s) {
-    auto u = static_cast<unsigned char>(ch);
-    switch (ch) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (u < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", u);
-          out += buf;
-        } else {
-          out += ch;
-        }
-    }
-  }
+  json_escape_append(out, s);
   return out + "\"";
 }
 
