@@ -82,6 +82,7 @@ tool_auth require_scopes(std::vector<std::string> scopes) {
     }
     for (const auto& s : scopes) {
       if (std::find(who->scopes.begin(), who->scopes.end(), s) == who->scopes.end()) {
+        if (who->insufficient_scope) return who->insufficient_scope(scopes);
         auth_denial d;
         d.status = 403;
         d.message = "insufficient scope: requires " + joined;

@@ -128,8 +128,26 @@ struct transport_state {
     return sessions.erase(id) > 0;
   }
 
+  // Origin check, then the gate. False when the request was answered.
+  bool admit(http::request& q, http::responder& done, std::shared_ptr<const principal>& who) {
+    if (!origin_ok(q)) {
+      done(rpc_error_response(403, jsonrpc::invalid_request, "Forbidden: origin not allowed"));
+      return false;
+    }
+    if (opts.gate) {
+      if (auto refusal = opts.gate(q, who)) {
+        done(std::move(*refusal));
+        return false;
+      }
+    } else if (opts.authenticate) {
+      who = opts.authenticate(q);
+    }
+    return true;
+  }
+
   void post(http::request& q, http::responder done) {
-    if (!origin_ok(q)) return done(rpc_error_response(403, jsonrpc::invalid_request, "Forbidden: origin not allowed"));
+    std::shared_ptr<const principal> who;
+    if (!admit(q, done, who)) return;
     auto ct = q.headers.get("Content-Type");
     if (!ct || lower(trim(ct->substr(0, ct->find(';')))) != "application/json")
       return done(rpc_error_response(415, jsonrpc::invalid_request,
@@ -174,8 +192,6 @@ struct transport_state {
       if (!st) return done(rpc_error_response(404, jsonrpc::invalid_request, "Session not found"));
     }
 
-    std::shared_ptr<const principal> who;
-    if (opts.authenticate) who = opts.authenticate(q);
     dispatch_result r = srv.dispatch(q.body, *st, who.get());
 
     if (r.denied) {
@@ -207,14 +223,16 @@ struct transport_state {
   }
 
   void get(http::request& q, http::responder done) {
-    if (!origin_ok(q)) return done(rpc_error_response(403, jsonrpc::invalid_request, "Forbidden: origin not allowed"));
+    std::shared_ptr<const principal> who;
+    if (!admit(q, done, who)) return;
     auto resp = rpc_error_response(405, jsonrpc::invalid_request, "Method Not Allowed: no server-initiated stream");
     resp.set_header("Allow", opts.stateless ? "POST" : "POST, DELETE");
     done(std::move(resp));
   }
 
   void del(http::request& q, http::responder done) {
-    if (!origin_ok(q)) return done(rpc_error_response(403, jsonrpc::invalid_request, "Forbidden: origin not allowed"));
+    std::shared_ptr<const principal> who;
+    if (!admit(q, done, who)) return;
     if (opts.stateless) {
       auto resp = rpc_error_response(405, jsonrpc::invalid_request, "Method Not Allowed: stateless server");
       resp.set_header("Allow", "POST");
@@ -237,6 +255,7 @@ void server::routes(http::router& r, transport_options opts) {
 
 void server::run(run_options opts) {
   http::router r;
+  if (opts.configure) opts.configure(r);
   routes(r, opts.transport);
   http::server_options so;
   so.threads = opts.threads;

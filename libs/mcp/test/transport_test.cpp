@@ -191,6 +191,41 @@ TEST(Transport, PerToolAuthUsesTheAuthenticatedPrincipal) {
   EXPECT_EQ(ok.body, R"({"jsonrpc":"2.0","id":3,"result":{"content":[{"type":"text","text":"s3cret"}]}})");
 }
 
+// The gate runs first on every method: it refuses with its own response or names the caller,
+// whose insufficient_scope hook then phrases per-tool refusals.
+TEST(Transport, GateRefusesOrNamesTheCaller) {
+  int gate_calls = 0;
+  fixture f({.stateless = true,
+             .gate = [&](const http::request& q, std::shared_ptr<const principal>& who) -> std::optional<http::response> {
+               ++gate_calls;
+               auto s = q.headers.get("X-Test-Scopes");
+               if (!s) {
+                 auto r = http::response::json(401, R"({"error":"invalid_token"})");
+                 r.set_header("WWW-Authenticate", R"(Bearer resource_metadata="x")");
+                 return r;
+               }
+               auto p = std::make_shared<principal>(principal{.subject = "u", .scopes = {std::string(*s)}});
+               p->insufficient_scope = [](const std::vector<std::string>& req) {
+                 auth_denial d;
+                 d.headers.emplace_back("WWW-Authenticate", "Bearer error=\"insufficient_scope\", scope=\"" + req[0] + "\", resource_metadata=\"x\"");
+                 return d;
+               };
+               who = std::move(p);
+               return std::nullopt;
+             }});
+  const char* call = R"({"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"secret"}})";
+  auto anon = f.send("POST", call);
+  EXPECT_EQ(anon.status, 401);
+  EXPECT_EQ(anon.headers.get("WWW-Authenticate"), R"(Bearer resource_metadata="x")");
+  EXPECT_EQ(f.send("GET", "").status, 401);
+  EXPECT_EQ(f.send("DELETE", "").status, 401);
+  auto low = f.send("POST", call, {{"X-Test-Scopes", "mcp:other"}});
+  EXPECT_EQ(low.status, 403);
+  EXPECT_EQ(low.headers.get("WWW-Authenticate"), R"(Bearer error="insufficient_scope", scope="mcp:secret", resource_metadata="x")");
+  EXPECT_EQ(f.send("POST", call, {{"X-Test-Scopes", "mcp:secret"}}).status, 200);
+  EXPECT_EQ(gate_calls, 5);
+}
+
 // The same flow over a real socket.
 TEST(Transport, OverRealSocket) {
   server srv{{.name = "demo-server", .version = "1.0.0"}};

@@ -34,15 +34,6 @@ namespace authplane::mcp {
 inline constexpr std::string_view latest_protocol_version = "2025-11-25";
 const std::vector<std::string>& supported_protocol_versions();
 
-// Who is calling. An auth layer (e.g. the SDK) produces it from the request; libs/mcp only hands
-// it to per-tool auth hooks.
-struct principal {
-  std::string subject;
-  std::string client_id;
-  std::vector<std::string> scopes;
-  boost::json::object claims;
-};
-
 // A per-tool refusal. Over HTTP the whole POST is answered with `status`, `headers`, `body`
 // (e.g. 403 with a WWW-Authenticate insufficient_scope challenge); in-process callers receive a
 // tool result with isError true and `message`.
@@ -52,6 +43,19 @@ struct auth_denial {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
 };
+
+// Who is calling. An auth layer (e.g. the SDK) produces it from the request; libs/mcp only hands
+// it to per-tool auth hooks.
+struct principal {
+  std::string subject;
+  std::string client_id;
+  std::vector<std::string> scopes;
+  boost::json::object claims;
+  // Set by an auth layer that wants to phrase insufficient-scope refusals itself (the SDK adds
+  // resource_metadata and its dev-mode description). Receives every scope the tool requires.
+  std::function<auth_denial(const std::vector<std::string>& required)> insufficient_scope;
+};
+
 // Returns nullopt to allow. `who` is null when no auth layer attached a principal.
 using tool_auth = std::function<std::optional<auth_denial>(const principal* who)>;
 // Allows when `who` holds every scope; otherwise 403 with
@@ -158,6 +162,10 @@ struct transport_options {
   const authplane::clock* clock = nullptr;         // null: system clock
   // Produces the caller for per-tool auth hooks (the SDK's middleware supplies this).
   std::function<std::shared_ptr<const principal>(const http::request&)> authenticate;
+  // Runs first on every POST/GET/DELETE of `path` (after the Origin check). Returning a response
+  // refuses the request with it (e.g. 401 with a WWW-Authenticate challenge); otherwise it may set
+  // `who`, the caller handed to per-tool auth hooks (then `authenticate` is not called).
+  std::function<std::optional<http::response>(const http::request&, std::shared_ptr<const principal>& who)> gate;
 };
 
 struct run_options {
@@ -165,6 +173,8 @@ struct run_options {
   std::uint16_t port = 8000;
   unsigned threads = 0;
   transport_options transport;
+  // Called with the router before the MCP routes are added (extra routes, middleware).
+  std::function<void(http::router&)> configure;
 };
 
 class server {
