@@ -22,6 +22,7 @@ server/storage/postgres|storage/postgres|core domain ports
 server/storage/keyfile|storage/keyfile|core domain ports
 server/storage/memory|storage/memory|core domain ports
 server/api|api|core http domain ports
+examples|examples|core crypto jose http mcp sdk
 '
 
 status=0

@@ -34,6 +34,16 @@ class category final : public boost::system::error_category {
       case errc::dpop_multiple_proofs: return "multiple DPoP proofs";
       case errc::dpop_replay: return "DPoP proof replayed";
       case errc::keys_unavailable: return "signing keys unavailable";
+      case errc::ssrf_blocked: return "fetch blocked by the SSRF policy";
+      case errc::response_too_large: return "fetched document exceeds its size limit";
+      case errc::metadata_fetch_failed: return "failed to fetch authorization server metadata";
+      case errc::metadata_issuer_missing: return "AS metadata missing required 'issuer' field";
+      case errc::metadata_issuer_mismatch: return "AS metadata issuer mismatch";
+      case errc::metadata_endpoint_missing: return "AS metadata missing required 'jwks_uri' field";
+      case errc::metadata_endpoint_invalid: return "AS metadata endpoint URL is not absolute or not https";
+      case errc::jwks_fetch_failed: return "failed to fetch jwks";
+      case errc::token_revoked: return "token revoked";
+      case errc::verifier_failure: return "verifier runtime failure";
     }
     return "unknown authplane.sdk error";
   }

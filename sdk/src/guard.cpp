@@ -9,6 +9,7 @@
 #include <authplane/sdk/prm.hpp>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cctype>
 #include <boost/json/parse.hpp>
@@ -89,7 +90,17 @@ int status_of(errc c) {
     case errc::invalid_request: return 400;
     case errc::insufficient_scope: return 403;
     case errc::keys_unavailable: return 503;
-    case errc::invalid_options: return 500;
+    // Checklist 81: the issuer's documents could not be obtained; the request may succeed later.
+    case errc::ssrf_blocked:
+    case errc::response_too_large:
+    case errc::metadata_fetch_failed:
+    case errc::metadata_issuer_missing:
+    case errc::metadata_issuer_mismatch:
+    case errc::metadata_endpoint_missing:
+    case errc::metadata_endpoint_invalid:
+    case errc::jwks_fetch_failed: return 503;
+    case errc::invalid_options:
+    case errc::verifier_failure: return 500;  // checklist 49: never reported as an auth failure
     default: return 401;
   }
 }
@@ -106,6 +117,14 @@ std::string_view generic_description(errc c) {
     case errc::dpop_proof_invalid: return "Invalid DPoP proof";
     case errc::dpop_multiple_proofs: return "Multiple DPoP proofs";
     case errc::dpop_replay: return "DPoP proof replay detected";
+    case errc::ssrf_blocked:
+    case errc::response_too_large:
+    case errc::metadata_fetch_failed:
+    case errc::metadata_issuer_missing:
+    case errc::metadata_issuer_mismatch:
+    case errc::metadata_endpoint_missing:
+    case errc::metadata_endpoint_invalid:
+    case errc::jwks_fetch_failed: return "The authorization server's keys are unavailable";
     case errc::keys_unavailable: return "Signing keys are unavailable";
     default: return "Invalid access token";
   }
@@ -142,13 +161,20 @@ std::string quoted_list(const std::vector<std::string>& v) {
   return out;
 }
 
+// RFC 6750 §2.1 b64token characters: ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/".
+// A table, not std::isalnum: this runs over every byte of every token, cached or not.
+constexpr std::array<bool, 256> b64token_chars = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 256; ++c)
+    t[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+           c == '_' || c == '~' || c == '+' || c == '/';
+  return t;
+}();
+
 bool is_b64token(std::string_view t) {
   if (t.empty()) return false;
   std::size_t i = 0;
-  for (; i < t.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(t[i]);
-    if (!(std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/')) break;
-  }
+  while (i < t.size() && b64token_chars[static_cast<unsigned char>(t[i])]) ++i;
   if (i == 0) return false;
   for (; i < t.size(); ++i)
     if (t[i] != '=') return false;
@@ -159,6 +185,20 @@ std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
+}
+
+// Checklist 49: an unexpected exception is a server fault (500 server_error, no challenge),
+// never an authentication failure. Built here rather than by deny(): no challenge applies.
+outcome runtime_failure() {
+  outcome o;
+  o.denied.code = errc::verifier_failure;
+  o.denied.status = 500;
+  o.denied.error = "server_error";
+  o.denied.description = "Verifier runtime failure";
+  o.denied.headers.add("Content-Type", "application/json");
+  o.denied.headers.add("Cache-Control", "no-store");
+  o.denied.body = json::serialize(json::object{{"error", o.denied.error}, {"error_description", o.denied.description}});
+  return o;
 }
 
 }  // namespace
@@ -254,12 +294,65 @@ const jose::jwk* select_key(const jose::jwks& set, std::string_view kid, jose::a
   return nullptr;
 }
 
+// AuthPlane's agent claims and RFC 8693 delegation claims; wrong types read as absent.
+void read_agent_claims(verified_claims& c) {
+  if (const auto* a = c.raw.if_contains("agent_id"); a && a->is_string()) c.agent_id = std::string(a->as_string());
+  if (const auto* ch = c.raw.if_contains("agent_chain"); ch && ch->is_array())
+    for (const auto& v : ch->as_array())
+      if (v.is_string()) c.agent_chain.emplace_back(v.as_string());
+  if (const auto* a = c.raw.if_contains("act"); a && a->is_object()) c.act = a->as_object();
+  if (const auto* m = c.raw.if_contains("may_act"); m && m->is_object()) c.may_act = m->as_object();
+}
+
+// RFC 9449 §4.3 (11) allows an "exp" in a proof; jose::validate_dpop_proof does not read it, so
+// it is checked here: a non-integer exp or one before now - leeway refuses the proof.
+std::optional<std::string> proof_exp_problem(std::string_view proof, std::int64_t now, std::int64_t leeway) {
+  const auto first = proof.find('.');
+  const auto second = first == std::string_view::npos ? first : proof.find('.', first + 1);
+  if (second == std::string_view::npos) return "malformed";
+  auto raw = base64url_decode(proof.substr(first + 1, second - first - 1));
+  boost::system::error_code ec;
+  auto v = raw ? json::parse(*raw, ec) : json::value();
+  if (!raw || ec || !v.is_object()) return "malformed payload";
+  const auto* exp = v.as_object().if_contains("exp");
+  if (exp == nullptr) return std::nullopt;
+  if (!exp->is_int64() && !exp->is_uint64()) return "exp is not an integer";
+  if (exp->is_int64() && exp->as_int64() < now - leeway) return "DPoP proof has expired";
+  return std::nullopt;
+}
+
 }  // namespace
+
+std::optional<std::string> resource_guard::revocation_refusal(const verified_claims& c, std::string_view token) const {
+  if (!opts_.revocation) return std::nullopt;  // checklist 51: no checker, no call
+  bool failed = false, revoked = false;
+  try {
+    auto r = opts_.revocation(c, token);
+    failed = !r;
+    revoked = r && *r;
+  } catch (...) {
+    failed = true;
+  }
+  if (revoked) return "Token '" + c.jti + "' is revoked";
+  // Fail-closed by default (checklist 53): an unanswered check must not let a revoked token in.
+  if (failed && opts_.revocation_fail_closed) return "Token '" + c.jti + "' rejected: revocation check failed";
+  return std::nullopt;
+}
 
 result<std::shared_ptr<const verified_claims>> resource_guard::verify_token(std::string_view token,
                                                                             std::string* detail) const {
   std::string scratch;
   std::string& why = detail ? *detail : scratch;
+  try {
+    return verify_unguarded(token, why);
+  } catch (...) {  // checklist 49: a bug or a throwing key source is not an auth failure
+    why = "Verifier runtime failure";
+    return error_code(errc::verifier_failure);
+  }
+}
+
+result<std::shared_ptr<const verified_claims>> resource_guard::verify_unguarded(std::string_view token,
+                                                                                std::string& why) const {
   const std::int64_t now = clock_->now();
   if (trim(token).empty()) {
     why = "No access token provided";
@@ -309,17 +402,19 @@ result<std::shared_ptr<const verified_claims>> resource_guard::verify_token(std:
   }
 
   impl_->signature_checks.fetch_add(1);
-  jose::jwks single;
-  single.keys.push_back(*key);
   jose::jwt_check chk;
   chk.issuer = opts_.issuer;
   chk.audience = std::string_view(resource_);
   chk.now = now;
   chk.leeway = opts_.leeway_seconds;
   chk.typ = "at+jwt";
-  auto payload = jose::verify_jwt(token, single, opts_.allowed_algs, chk);
-  if (!payload) {
-    const auto& ec = payload.error();
+  // The steps of jose::verify_jwt on the token parsed above (typ, kid and the key's use/alg/type
+  // were checked by the code above and select_key): signature, then the claims. One parse per
+  // token instead of two.
+  result<void> checked = jose::verify_jws(*parsed, *key);
+  if (checked) checked = jose::check_claims(parsed->payload, chk);
+  if (!checked) {
+    const auto& ec = checked.error();
     const json::object& p = parsed->payload;
     auto claim_text = [&](std::string_view n) {
       const auto* v = p.if_contains(n);
@@ -362,7 +457,7 @@ result<std::shared_ptr<const verified_claims>> resource_guard::verify_token(std:
   }
 
   auto c = std::make_shared<verified_claims>();
-  c->raw = std::move(*payload);
+  c->raw = std::move(parsed->payload);
   c->kid = parsed->kid;
   for (std::string_view name : {"sub", "client_id", "jti"}) {
     const auto* v = c->raw.if_contains(name);
@@ -400,6 +495,7 @@ result<std::shared_ptr<const verified_claims>> resource_guard::verify_token(std:
     }
     c->cnf_jkt = std::string(jkt->as_string());
   }
+  read_agent_claims(*c);
   std::shared_ptr<const verified_claims> out = std::move(c);
   cache_->insert(token, out, now);
   return out;
@@ -407,10 +503,24 @@ result<std::shared_ptr<const verified_claims>> resource_guard::verify_token(std:
 
 outcome resource_guard::check(std::string_view method, std::string_view url, const http::header_list& headers,
                               const std::vector<std::string>& extra_scopes) const {
+  try {
+    return check_unguarded(method, url, headers, extra_scopes);
+  } catch (...) {
+    return runtime_failure();
+  }
+}
+
+outcome resource_guard::check_unguarded(std::string_view method, std::string_view url,
+                                        const http::header_list& headers,
+                                        const std::vector<std::string>& extra_scopes) const {
   outcome out;
-  std::vector<std::string> required = opts_.scopes;
-  for (const auto& s : extra_scopes)
-    if (std::find(required.begin(), required.end(), s) == required.end()) required.push_back(s);
+  std::vector<std::string> merged;  // only built when there are per-route scopes (no copy per request)
+  if (!extra_scopes.empty()) {
+    merged = opts_.scopes;
+    for (const auto& s : extra_scopes)
+      if (std::find(merged.begin(), merged.end(), s) == merged.end()) merged.push_back(s);
+  }
+  const std::vector<std::string>& required = extra_scopes.empty() ? opts_.scopes : merged;
   auto fail = [&](errc c, std::string_view detail) {
     out.denied = deny(c, detail, required);
     return std::move(out);
@@ -433,6 +543,7 @@ outcome resource_guard::check(std::string_view method, std::string_view url, con
   // 2. The token itself (a cache hit skips the signature).
   std::string detail;
   auto verified = verify_token(token, &detail);
+  if (!verified && verified.error() == errc::verifier_failure) return runtime_failure();
   if (!verified) return fail(static_cast<errc>(verified.error().value()), detail);
   const verified_claims& c = **verified;
 
@@ -473,6 +584,8 @@ outcome resource_guard::check(std::string_view method, std::string_view url, con
       d.allowed = opts_.dpop_algs;
       auto p = jose::validate_dpop_proof(proofs.front(), d);
       if (!p) return fail(errc::dpop_proof_invalid, "Invalid DPoP proof: " + p.error().message());
+      if (auto why_exp = proof_exp_problem(proofs.front(), d.now, opts_.leeway_seconds))
+        return fail(errc::dpop_proof_invalid, "Invalid DPoP proof: " + *why_exp);
       if (p->htm != upper_method)  // exact, case-sensitive (RFC 9449 §4.3 (8))
         return fail(errc::dpop_proof_invalid, "Invalid DPoP proof: htm '" + p->htm + "' differs from '" +
                                                   upper_method + "'");
@@ -491,7 +604,10 @@ outcome resource_guard::check(std::string_view method, std::string_view url, con
     }
   }
 
-  // 4. Scopes.
+  // 4. Revocation: after the signature and the binding, so a forged token never causes a call.
+  if (auto refusal = revocation_refusal(c, token)) return fail(errc::token_revoked, *refusal);
+
+  // 5. Scopes.
   if (!scopes_subset(required, c.scopes)) {
     std::vector<std::string> missing;
     for (const auto& s : required)

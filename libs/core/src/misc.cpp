@@ -65,6 +65,14 @@ std::string random_bytes(std::size_t n) {
 
 std::string random_token(std::size_t n) { return base64url_encode(random_bytes(n)); }
 
+std::string random_identifier(std::size_t n) {
+  // Redraw rather than patch the first character, so every value stays uniformly distributed.
+  for (;;) {
+    std::string id = random_token(n);
+    if (id.empty() || id.front() != '-') return id;
+  }
+}
+
 bool constant_time_equal(std::string_view a, std::string_view b) noexcept {
   // Always walk the longer input so the time depends only on the lengths.
   std::size_t n = a.size() > b.size() ? a.size() : b.size();

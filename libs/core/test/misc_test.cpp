@@ -24,6 +24,15 @@ TEST(Random, TokenLengthsAndUniqueness) {
   EXPECT_EQ(seen.size(), 1000u);
 }
 
+// 1 in 64 tokens starts with '-'; 5000 draws would contain ~78 of them.
+TEST(Random, IdentifiersNeverStartWithADash) {
+  for (int i = 0; i < 5000; ++i) {
+    std::string id = random_identifier(16);
+    ASSERT_EQ(id.size(), 22u);
+    ASSERT_NE(id.front(), '-') << id;
+  }
+}
+
 TEST(Clock, ManualClockMoves) {
   manual_clock c{100};
   c.advance(5);

@@ -17,9 +17,14 @@ TEST(Client, RejectsBadUrls) {
     ASSERT_FALSE(r) << bad;
     EXPECT_EQ(r.error(), boost::system::errc::invalid_argument) << bad;
   }
-  auto tls = fetch("GET", "https://example.com/", {}, "", 1s);
-  ASSERT_FALSE(tls);
-  EXPECT_EQ(tls.error(), boost::system::errc::protocol_not_supported);
+  for (const char* other : {"ftp://example.com/", "file:///etc/passwd", "gopher://h/"}) {
+    auto r = fetch("GET", other, {}, "", 1s);
+    ASSERT_FALSE(r) << other;
+    EXPECT_EQ(r.error(), boost::system::errc::protocol_not_supported) << other;
+  }
+  auto big_port = fetch("GET", "http://h:65536/", {}, "", 1s);
+  ASSERT_FALSE(big_port);
+  EXPECT_EQ(big_port.error(), boost::system::errc::invalid_argument);
 }
 
 TEST(Client, ConnectionRefused) {

@@ -82,8 +82,11 @@ result<json::object> verify_jwt(std::string_view compact, const jwks& keys, cons
   if (!t) return t.error();
   if (!check.typ.empty() && !typ_matches(t->typ, check.typ)) return errc::typ_mismatch;
   if (auto r = verify_with_keys(*t, keys); !r) return r.error();
+  if (auto r = check_claims(t->payload, check); !r) return r.error();
+  return std::move(t->payload);
+}
 
-  const json::object& c = t->payload;
+result<void> check_claims(const json::object& c, const jwt_check& check) {
   const std::int64_t late = check.now - check.leeway;   // no arithmetic on token-supplied values:
   const std::int64_t early = check.now + check.leeway;  // they may be near INT64_MAX
   // RFC 9068 §4: exp is required; RFC 7519 §4.1.4: reject on or after exp.
@@ -106,7 +109,7 @@ result<json::object> verify_jwt(std::string_view compact, const jwks& keys, cons
   if (check.audience) {
     if (auto r = check_audience(c, *check.audience); !r) return r.error();
   }
-  return std::move(t->payload);
+  return {};
 }
 
 }  // namespace authplane::jose

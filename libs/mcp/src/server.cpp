@@ -61,12 +61,74 @@ tool_result tool_result::text(std::string text, bool is_error) {
   return r;
 }
 
+namespace content {
+json::object text(std::string text) { return {{"type", "text"}, {"text", std::move(text)}}; }
+json::object image(std::string_view bytes, std::string mime_type) {
+  return {{"type", "image"}, {"data", base64_encode(bytes)}, {"mimeType", std::move(mime_type)}};
+}
+json::object audio(std::string_view bytes, std::string mime_type) {
+  return {{"type", "audio"}, {"data", base64_encode(bytes)}, {"mimeType", std::move(mime_type)}};
+}
+json::object resource_text(std::string uri, std::string mime_type, std::string text) {
+  json::object r{{"uri", std::move(uri)}, {"mimeType", std::move(mime_type)}, {"text", std::move(text)}};
+  return {{"type", "resource"}, {"resource", std::move(r)}};
+}
+json::object resource_blob(std::string uri, std::string mime_type, std::string_view bytes) {
+  json::object r{{"uri", std::move(uri)}, {"mimeType", std::move(mime_type)}, {"blob", base64_encode(bytes)}};
+  return {{"type", "resource"}, {"resource", std::move(r)}};
+}
+}  // namespace content
+
+void context::send(json::value notification) {
+  if (channel_) channel_->notify(std::move(notification));
+  else if (sink_) sink_->push_back(std::move(notification));
+}
+
 void context::progress(double progress, std::optional<double> total, std::string message) {
-  if (token_.is_null() || !sink_) return;
+  if (token_.is_null()) return;
   json::object p{{"progressToken", token_}, {"progress", progress}};
   if (total) p["total"] = *total;
   if (!message.empty()) p["message"] = std::move(message);
-  sink_->push_back(jsonrpc::notification("notifications/progress", std::move(p)));
+  send(jsonrpc::notification("notifications/progress", std::move(p)));
+}
+
+void context::log(std::string_view level, json::value data, std::string logger) {
+  auto pos = std::find(log_levels.begin(), log_levels.end(), level);
+  if (pos == log_levels.end()) throw std::invalid_argument("unknown log level " + std::string(level));
+  int threshold = session_ ? session_->log_level.load() : 0;
+  if (pos - log_levels.begin() < threshold) return;
+  json::object p{{"level", *pos}, {"data", std::move(data)}};
+  if (!logger.empty()) p["logger"] = std::move(logger);
+  send(jsonrpc::notification("notifications/message", std::move(p)));
+}
+
+bool context::client_supports(std::string_view capability) const {
+  if (!session_) return false;
+  std::lock_guard lock(session_->mu);
+  return session_->client_capabilities.contains(capability);
+}
+
+json::value context::request(std::string_view method, json::object params) {
+  if (!channel_) throw tool_error("this transport cannot send requests to the client");
+  return channel_->request(method, std::move(params));
+}
+
+json::object context::elicit(std::string message, json::object requested_schema) {
+  if (!client_supports("elicitation")) throw tool_error("the client does not support elicitation");
+  json::value r = request("elicitation/create", {{"message", std::move(message)}, {"requestedSchema", std::move(requested_schema)}});
+  if (!r.is_object()) throw tool_error("elicitation/create: the client's result is not an object");
+  return r.get_object();
+}
+
+json::object context::sample(json::object params) {
+  if (!client_supports("sampling")) throw tool_error("the client does not support sampling");
+  json::value r = request("sampling/createMessage", std::move(params));
+  if (!r.is_object()) throw tool_error("sampling/createMessage: the client's result is not an object");
+  return r.get_object();
+}
+
+void context::close_stream() {
+  if (channel_) channel_->close_stream();
 }
 
 tool_auth require_scopes(std::vector<std::string> scopes) {
@@ -96,19 +158,152 @@ tool_auth require_scopes(std::vector<std::string> scopes) {
   };
 }
 
+namespace {
+// RFC 6570 level-1 matching: literal text must match exactly, "{name}" takes one non-empty
+// segment (no '/'). Returns the variables, or nullopt when `uri` does not fit.
+std::optional<std::map<std::string, std::string>> match_template(std::string_view tpl, std::string_view uri) {
+  std::map<std::string, std::string> vars;
+  while (!tpl.empty()) {
+    if (tpl.front() != '{') {
+      if (uri.empty() || uri.front() != tpl.front()) return std::nullopt;
+      tpl.remove_prefix(1);
+      uri.remove_prefix(1);
+      continue;
+    }
+    auto close = tpl.find('}');
+    if (close == std::string_view::npos) return std::nullopt;
+    std::string name(tpl.substr(1, close - 1));
+    tpl.remove_prefix(close + 1);
+    std::size_t n = 0;
+    while (n < uri.size() && uri[n] != '/' && (tpl.empty() || uri[n] != tpl.front())) ++n;
+    if (n == 0) return std::nullopt;
+    vars[name] = std::string(uri.substr(0, n));
+    uri.remove_prefix(n);
+  }
+  if (!uri.empty()) return std::nullopt;
+  return vars;
+}
+
+std::string required_string(const json::object& p, std::string_view key) {
+  const auto* v = p.if_contains(key);
+  if (!v || !v->is_string())
+    throw rpc_error{jsonrpc::invalid_params, "Invalid params: " + std::string(key) + " must be a string"};
+  return std::string(v->get_string());
+}
+
+json::object contents_json(const std::string& uri, const std::string& mime, resource_content c) {
+  json::object o{{"uri", uri}, {"mimeType", c.mime_type.empty() ? mime : c.mime_type}};
+  if (c.binary) o["blob"] = base64_encode(c.data);
+  else o["text"] = std::move(c.data);
+  return o;
+}
+
+// completion/complete result for `values` (at most 100 sent, as the spec caps it).
+json::object completion_json(std::vector<std::string> values) {
+  std::size_t total = values.size();
+  json::array out;
+  for (std::size_t i = 0; i < values.size() && i < 100; ++i) out.push_back(json::string(values[i]));
+  return {{"completion", json::object{{"values", std::move(out)}, {"total", total}, {"hasMore", total > 100}}}};
+}
+}  // namespace
+
 struct server::impl {
   std::vector<tool_entry> tools;
   struct resource_entry {
     resource_info info;
-    std::function<std::string()> read;
+    std::function<resource_content()> read;
   };
   std::vector<resource_entry> resources;
+  struct template_entry {
+    resource_template_info info;
+    std::function<resource_content(const std::string&, const std::map<std::string, std::string>&)> read;
+  };
+  std::vector<template_entry> templates;
   struct prompt_entry {
     prompt_info info;
     std::function<std::vector<prompt_message>(const std::map<std::string, std::string>&)> get;
   };
   std::vector<prompt_entry> prompts;
+
+  bool has_resources() const { return !resources.empty() || !templates.empty(); }
+
+  json::value read_resource(const json::object& p) const {
+    std::string uri = required_string(p, "uri");
+    for (const auto& e : resources)
+      if (e.info.uri == uri) return json::object{{"contents", json::array{contents_json(uri, e.info.mime_type, e.read())}}};
+    for (const auto& t : templates)
+      if (auto vars = match_template(t.info.uri_template, uri))
+        return json::object{{"contents", json::array{contents_json(uri, t.info.mime_type, t.read(uri, *vars))}}};
+    throw rpc_error{jsonrpc::resource_not_found, "Resource not found", json::object{{"uri", uri}}};
+  }
+
+  json::value subscribe(const json::object& p, session_state& session, bool on) const {
+    std::string uri = required_string(p, "uri");
+    std::lock_guard lock(session.mu);
+    if (on) session.subscriptions.insert(uri);
+    else session.subscriptions.erase(uri);
+    return json::object{};
+  }
+
+  json::value complete(const json::object& p) const {
+    const auto* ref = p.if_contains("ref");
+    const auto* arg = p.if_contains("argument");
+    if (!ref || !ref->is_object() || !arg || !arg->is_object())
+      throw rpc_error{jsonrpc::invalid_params, "Invalid params: ref and argument must be objects"};
+    std::string type = required_string(ref->get_object(), "type");
+    std::string name = required_string(arg->get_object(), "name");
+    std::string value = required_string(arg->get_object(), "value");
+    const completer* c = nullptr;
+    if (type == "ref/prompt") {
+      std::string prompt = required_string(ref->get_object(), "name");
+      auto it = std::find_if(prompts.begin(), prompts.end(), [&](const prompt_entry& e) { return e.info.name == prompt; });
+      if (it == prompts.end()) throw rpc_error{jsonrpc::invalid_params, "Unknown prompt: " + prompt};
+      for (const auto& a : it->info.arguments)
+        if (a.name == name && a.complete) c = &a.complete;
+    } else if (type == "ref/resource") {
+      std::string uri = required_string(ref->get_object(), "uri");
+      auto it = std::find_if(templates.begin(), templates.end(),
+                             [&](const template_entry& e) { return e.info.uri_template == uri; });
+      if (it == templates.end()) throw rpc_error{jsonrpc::invalid_params, "Unknown resource template: " + uri};
+      if (auto f = it->info.complete.find(name); f != it->info.complete.end() && f->second) c = &f->second;
+    } else {
+      throw rpc_error{jsonrpc::invalid_params, "Invalid params: unknown ref type " + type};
+    }
+    return completion_json(c ? (*c)(value) : std::vector<std::string>{});
+  }
+
+  json::value get_prompt(const json::object& p) const;
 };
+
+namespace {
+json::object prompt_message_json(prompt_message& pm) {
+  json::object c = pm.content ? std::move(*pm.content) : content::text(std::move(pm.text));
+  return {{"role", pm.role}, {"content", std::move(c)}};
+}
+}  // namespace
+
+json::value server::impl::get_prompt(const json::object& p) const {
+  std::string name = required_string(p, "name");
+  auto it = std::find_if(prompts.begin(), prompts.end(), [&](const prompt_entry& e) { return e.info.name == name; });
+  if (it == prompts.end()) throw rpc_error{jsonrpc::invalid_params, "Unknown prompt: " + name};
+  std::map<std::string, std::string> args;
+  if (const auto* a = p.if_contains("arguments"); a && !a->is_null()) {
+    if (!a->is_object()) throw rpc_error{jsonrpc::invalid_params, "Invalid params: arguments must be an object"};
+    for (const auto& kv : a->get_object()) {
+      if (!kv.value().is_string())
+        throw rpc_error{jsonrpc::invalid_params, "Invalid params: argument \"" + std::string(kv.key()) + "\" must be a string"};
+      args[std::string(kv.key())] = std::string(kv.value().get_string());
+    }
+  }
+  for (const auto& a : it->info.arguments)
+    if (a.required && !args.count(a.name))
+      throw rpc_error{jsonrpc::invalid_params, "Missing required argument \"" + a.name + "\""};
+  json::array msgs;
+  for (auto& pm : it->get(args)) msgs.push_back(prompt_message_json(pm));
+  json::object r{{"messages", std::move(msgs)}};
+  if (!it->info.description.empty()) r["description"] = it->info.description;
+  return r;
+}
 
 server::server(server_info info) : info_(std::move(info)), impl_(std::make_unique<impl>()) {
   if (info_.page_size == 0) info_.page_size = 1;
@@ -129,10 +324,33 @@ server& server::raw_tool(std::string name, std::string description, json::object
   return *this;
 }
 
+namespace {
+template <class V>
+void refuse_duplicate_uri(const V& entries, const std::string& uri) {
+  for (const auto& e : entries)
+    if (e.info.uri == uri) throw std::invalid_argument("duplicate resource " + uri);
+}
+}  // namespace
+
 server& server::resource(resource_info info, std::function<std::string()> read) {
-  for (const auto& e : impl_->resources)
-    if (e.info.uri == info.uri) throw std::invalid_argument("duplicate resource " + info.uri);
-  impl_->resources.push_back({std::move(info), std::move(read)});
+  refuse_duplicate_uri(impl_->resources, info.uri);
+  impl_->resources.push_back({std::move(info), [read = std::move(read)] { return resource_content{read()}; }});
+  return *this;
+}
+
+server& server::binary_resource(resource_info info, std::function<std::string()> read) {
+  refuse_duplicate_uri(impl_->resources, info.uri);
+  impl_->resources.push_back({std::move(info), [read = std::move(read)] { return resource_content{read(), true}; }});
+  return *this;
+}
+
+server& server::resource_template(
+    resource_template_info info,
+    std::function<resource_content(const std::string&, const std::map<std::string, std::string>&)> read) {
+  for (const auto& e : impl_->templates)
+    if (e.info.uri_template == info.uri_template)
+      throw std::invalid_argument("duplicate resource template " + info.uri_template);
+  impl_->templates.push_back({std::move(info), std::move(read)});
   return *this;
 }
 
@@ -159,7 +377,8 @@ json::object page(const V& items, const json::object& params, std::size_t page_s
 
 }  // namespace
 
-dispatch_result server::dispatch(std::string_view body, session_state& session, const principal* who) const {
+dispatch_result server::dispatch(std::string_view body, session_state& session, const principal* who,
+                                 client_channel* channel) const {
   dispatch_result out;
   auto parsed = jsonrpc::parse(body);
   if (parsed.error) {
@@ -196,9 +415,10 @@ dispatch_result server::dispatch(std::string_view body, session_state& session, 
         std::string chosen = std::find(sup.begin(), sup.end(), asked) != sup.end() ? asked : sup.front();
         json::object caps;
         if (!impl_->tools.empty()) caps["tools"] = json::object{{"listChanged", false}};
-        if (!impl_->resources.empty())
-          caps["resources"] = json::object{{"subscribe", false}, {"listChanged", false}};
+        if (impl_->has_resources())
+          caps["resources"] = json::object{{"subscribe", true}, {"listChanged", false}};
         if (!impl_->prompts.empty()) caps["prompts"] = json::object{{"listChanged", false}};
+        if (!impl_->prompts.empty() || !impl_->templates.empty()) caps["completions"] = json::object{};
         caps["logging"] = json::object{};
         json::object si{{"name", info_.name}, {"version", info_.version}};
         if (!info_.title.empty()) si["title"] = info_.title;
@@ -206,6 +426,9 @@ dispatch_result server::dispatch(std::string_view body, session_state& session, 
         if (!info_.instructions.empty()) r["instructions"] = info_.instructions;
         result = std::move(r);
         if (!notify) {
+          std::lock_guard lock(session.mu);
+          if (const auto* c = p.if_contains("capabilities"); c && c->is_object())
+            session.client_capabilities = c->get_object();
           session.protocol_version = chosen;
           out.negotiated_version = chosen;
         }
@@ -245,7 +468,7 @@ dispatch_result server::dispatch(std::string_view body, session_state& session, 
         if (const auto* meta = p.if_contains("_meta"); meta && meta->is_object())
           if (const auto* t = meta->get_object().if_contains("progressToken"); t && (t->is_string() || t->is_int64() || t->is_uint64()))
             token = *t;
-        context ctx(who, std::move(token), &out.notifications);
+        context ctx(who, std::move(token), &out.notifications, &session, channel);
         tool_result r;
         try {
           r = it->call(args, ctx);
@@ -259,23 +482,24 @@ dispatch_result server::dispatch(std::string_view body, session_state& session, 
           r = tool_result::text("tool failed", true);
         }
         result = tool_result_json(r);
-      } else if (m.method == "resources/list" && !impl_->resources.empty()) {
+      } else if (m.method == "resources/list" && impl_->has_resources()) {
         result = page(impl_->resources, p, info_.page_size, "resources", [](const impl::resource_entry& e) {
           json::object o{{"uri", e.info.uri}, {"name", e.info.name}, {"mimeType", e.info.mime_type}};
           if (!e.info.description.empty()) o["description"] = e.info.description;
           return o;
         });
-      } else if (m.method == "resources/templates/list" && !impl_->resources.empty()) {
-        result = json::object{{"resourceTemplates", json::array{}}};
-      } else if (m.method == "resources/read" && !impl_->resources.empty()) {
-        const auto* u = p.if_contains("uri");
-        if (!u || !u->is_string()) throw rpc_error{jsonrpc::invalid_params, "Invalid params: uri must be a string"};
-        auto it = std::find_if(impl_->resources.begin(), impl_->resources.end(),
-                               [&](const impl::resource_entry& e) { return e.info.uri == u->get_string(); });
-        if (it == impl_->resources.end())
-          throw rpc_error{jsonrpc::resource_not_found, "Resource not found", json::object{{"uri", *u}}};
-        json::object c{{"uri", it->info.uri}, {"mimeType", it->info.mime_type}, {"text", it->read()}};
-        result = json::object{{"contents", json::array{std::move(c)}}};
+      } else if (m.method == "resources/templates/list" && impl_->has_resources()) {
+        result = page(impl_->templates, p, info_.page_size, "resourceTemplates", [](const impl::template_entry& e) {
+          json::object o{{"uriTemplate", e.info.uri_template}, {"name", e.info.name}, {"mimeType", e.info.mime_type}};
+          if (!e.info.description.empty()) o["description"] = e.info.description;
+          return o;
+        });
+      } else if (m.method == "resources/read" && impl_->has_resources()) {
+        result = impl_->read_resource(p);
+      } else if ((m.method == "resources/subscribe" || m.method == "resources/unsubscribe") && impl_->has_resources()) {
+        result = impl_->subscribe(p, session, m.method == "resources/subscribe");
+      } else if (m.method == "completion/complete" && (!impl_->prompts.empty() || !impl_->templates.empty())) {
+        result = impl_->complete(p);
       } else if (m.method == "prompts/list" && !impl_->prompts.empty()) {
         result = page(impl_->prompts, p, info_.page_size, "prompts", [](const impl::prompt_entry& e) {
           json::object o{{"name", e.info.name}};
@@ -290,31 +514,7 @@ dispatch_result server::dispatch(std::string_view body, session_state& session, 
           return o;
         });
       } else if (m.method == "prompts/get" && !impl_->prompts.empty()) {
-        const auto* n = p.if_contains("name");
-        if (!n || !n->is_string()) throw rpc_error{jsonrpc::invalid_params, "Invalid params: name must be a string"};
-        auto it = std::find_if(impl_->prompts.begin(), impl_->prompts.end(),
-                               [&](const impl::prompt_entry& e) { return e.info.name == n->get_string(); });
-        if (it == impl_->prompts.end())
-          throw rpc_error{jsonrpc::invalid_params, "Unknown prompt: " + std::string(n->get_string())};
-        std::map<std::string, std::string> args;
-        if (const auto* a = p.if_contains("arguments"); a && !a->is_null()) {
-          if (!a->is_object()) throw rpc_error{jsonrpc::invalid_params, "Invalid params: arguments must be an object"};
-          for (const auto& kv : a->get_object()) {
-            if (!kv.value().is_string())
-              throw rpc_error{jsonrpc::invalid_params,
-                              "Invalid params: argument \"" + std::string(kv.key()) + "\" must be a string"};
-            args[std::string(kv.key())] = std::string(kv.value().get_string());
-          }
-        }
-        for (const auto& a : it->info.arguments)
-          if (a.required && !args.count(a.name))
-            throw rpc_error{jsonrpc::invalid_params, "Missing required argument \"" + a.name + "\""};
-        json::array msgs;
-        for (auto& pm : it->get(args))
-          msgs.push_back(json::object{{"role", pm.role}, {"content", json::object{{"type", "text"}, {"text", pm.text}}}});
-        json::object r{{"messages", std::move(msgs)}};
-        if (!it->info.description.empty()) r["description"] = it->info.description;
-        result = std::move(r);
+        result = impl_->get_prompt(p);
       } else if (m.method == "logging/setLevel") {
         const auto* l = p.if_contains("level");
         auto pos = l && l->is_string() ? std::find(log_levels.begin(), log_levels.end(), std::string_view(l->get_string()))

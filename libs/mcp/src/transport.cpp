@@ -1,7 +1,15 @@
-// Streamable HTTP transport (MCP 2025-11-25 "Transports"), JSON responses only (no SSE yet).
+// Streamable HTTP transport (MCP 2025-11-25 "Transports"). Requests answer JSON, or an SSE body
+// when notifications precede the result. A stateful tools/call runs on a worker thread; when the
+// tool asks the client something (elicitation, sampling) the server ends the POST's SSE body
+// after that request and the client resumes with GET + Last-Event-ID (SSE polling, SEP-1699),
+// because authplane::http sends whole responses, not open streams.
 #include <algorithm>
+#include <atomic>
 #include <cctype>
+#include <condition_variable>
+#include <deque>
 #include <mutex>
+#include <thread>
 #include <unordered_map>
 
 #include "authplane/core/random.hpp"
@@ -67,11 +75,108 @@ http::response rpc_error_response(int status, int code, std::string_view message
   return http::response::json(status, json::serialize(jsonrpc::error_response(nullptr, code, message)));
 }
 
+http::response denial_response(const auth_denial& d) {
+  http::response resp;
+  resp.status = d.status;
+  for (const auto& [k, v] : d.headers) resp.headers.add(k, v);
+  resp.body = d.body;
+  return resp;
+}
+
 bool valid_session_id(std::string_view id) {
   if (id.empty() || id.size() > 128) return false;
   return std::all_of(id.begin(), id.end(), [](char c) { return c >= 0x21 && c <= 0x7e; });
 }
 }  // namespace
+
+// A fixed pool of threads started on first use; the destructor finishes queued work and joins.
+class worker_pool {
+ public:
+  explicit worker_pool(unsigned n) : size_(n == 0 ? 1 : n) {}
+  ~worker_pool() {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    for (auto& t : threads_) t.join();
+  }
+  void submit(std::function<void()> job) {
+    {
+      std::lock_guard lock(mu_);
+      jobs_.push_back(std::move(job));
+      if (threads_.size() < size_) threads_.emplace_back([this] { loop(); });
+    }
+    cv_.notify_one();
+  }
+
+ private:
+  void loop() {
+    for (;;) {
+      std::function<void()> job;
+      {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
+        if (jobs_.empty()) return;
+        job = std::move(jobs_.front());
+        jobs_.pop_front();
+      }
+      job();
+    }
+  }
+  unsigned size_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> jobs_;
+  std::vector<std::thread> threads_;
+  bool stopping_ = false;
+};
+
+// A server-to-client request waiting for the client's answer (POSTed as a JSON-RPC response).
+struct pending_reply {
+  const session_state* session = nullptr;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::optional<json::value> answer;   // the whole response message
+  bool abandoned = false;              // transport shutting down
+};
+
+struct transport_state;
+
+// The events of one tools/call (SSE event ids "<stream id>/<n>", n counting from 1) and the HTTP
+// request currently waiting to carry them: first the POST, later each GET resumption.
+struct call_stream final : client_channel {
+  transport_state& t;
+  std::string id;
+  std::shared_ptr<session_state> session;
+  std::mutex mu;
+  std::vector<std::string> events;     // serialized messages
+  std::size_t delivered = 0;           // events handed to a connection so far
+  std::optional<http::responder> waiter;
+  bool waiter_is_post = true;
+  bool primed = false;                 // the POST's priming event was sent
+  bool finished = false;               // the final response is in `events`
+  bool plain_json_ok = true;           // nothing but the result: answer application/json
+  std::atomic<std::int64_t> finished_at{0};   // read without `mu` when pruning abandoned streams
+
+  call_stream(transport_state& ts, std::string sid, std::shared_ptr<session_state> st)
+      : t(ts), id(std::move(sid)), session(std::move(st)) {}
+  void notify(json::value n) override {
+    std::lock_guard lock(mu);
+    events.push_back(json::serialize(n));
+    plain_json_ok = false;
+  }
+  json::value request(std::string_view method, json::object params) override;
+  void close_stream() override {
+    std::lock_guard lock(mu);
+    plain_json_ok = false;
+    flush(true);
+  }
+  // Answers the waiting request with the undelivered events (when there are any, or `force`).
+  // Called with `mu` held.
+  void flush(bool force);
+  void finish(dispatch_result r);
+};
 
 struct transport_state {
   const server& srv;
@@ -83,8 +188,25 @@ struct transport_state {
   };
   std::mutex mu;
   std::unordered_map<std::string, session> sessions;
+  std::unordered_map<std::string, std::shared_ptr<call_stream>> streams;   // by stream id
+  std::unordered_map<std::string, std::shared_ptr<pending_reply>> pending;  // by serialized request id
+  std::uint64_t next_request_id = 1;
+  // Declared last: destroyed first, so workers finish while the state above is alive.
+  std::unique_ptr<worker_pool> pool;
 
-  transport_state(const server& s, transport_options o) : srv(s), opts(std::move(o)) {}
+  transport_state(const server& s, transport_options o)
+      : srv(s), opts(std::move(o)), pool(std::make_unique<worker_pool>(opts.workers)) {}
+  ~transport_state() {
+    {
+      std::lock_guard lock(mu);
+      for (auto& [k, p] : pending) {
+        std::lock_guard l2(p->mu);
+        p->abandoned = true;
+        p->cv.notify_all();
+      }
+    }
+    pool.reset();
+  }
   std::int64_t now() const { return opts.clock ? opts.clock->now() : wall.now(); }
 
   bool origin_ok(const http::request& q) const {
@@ -110,14 +232,13 @@ struct transport_state {
     return it->second.state;
   }
 
-  std::optional<std::string> create(std::string version) {
+  // Adds the session that `initialize` was dispatched on (it holds the client's capabilities).
+  std::optional<std::string> create(std::shared_ptr<session_state> st) {
     std::lock_guard lock(mu);
     std::int64_t t = now();
     if (sessions.size() >= opts.max_sessions)
       std::erase_if(sessions, [&](const auto& kv) { return t - kv.second.last_used > opts.session_idle_seconds; });
     if (sessions.size() >= opts.max_sessions) return std::nullopt;
-    auto st = std::make_shared<session_state>();
-    st->protocol_version = std::move(version);
     std::string id = random_token(24);
     sessions[id] = session{std::move(st), t};
     return id;
@@ -162,14 +283,19 @@ struct transport_state {
 
     // Is this an initialize request? (Only a single message may be.)
     bool is_initialize = false;
+    bool is_tool_call = false;   // a single tools/call request: may run on a worker
+    std::vector<json::value> replies;   // JSON-RPC responses to our server-to-client requests
     {
       boost::system::error_code ec;
       json::value v = json::parse(q.body, ec);
       if (ec) return done(rpc_error_response(400, jsonrpc::parse_error, "Parse error"));
       if (v.is_object()) {
-        const auto* m = v.get_object().if_contains("method");
+        const auto& o = v.get_object();
+        const auto* m = o.if_contains("method");
         is_initialize = m && m->is_string() && m->get_string() == "initialize";
+        is_tool_call = m && m->is_string() && m->get_string() == "tools/call" && o.contains("id");
       }
+      collect_replies(v, replies);
     }
 
     auto version_header = q.headers.get("MCP-Protocol-Version");
@@ -192,15 +318,12 @@ struct transport_state {
       if (!st) return done(rpc_error_response(404, jsonrpc::invalid_request, "Session not found"));
     }
 
+    if (!opts.stateless && !is_initialize) deliver(replies, st.get());
+    if (is_tool_call && !opts.stateless) return start_call(q.body, std::move(done), std::move(st), std::move(who));
+
     dispatch_result r = srv.dispatch(q.body, *st, who.get());
 
-    if (r.denied) {
-      http::response resp;
-      resp.status = r.denied->status;
-      for (auto& [k, v] : r.denied->headers) resp.headers.add(k, v);
-      resp.body = r.denied->body;
-      return done(std::move(resp));
-    }
+    if (r.denied) return done(denial_response(*r.denied));
     if (!r.reply) {
       if (r.parse_failed) return done(rpc_error_response(400, jsonrpc::invalid_request, "Invalid Request"));
       return done(http::response::empty(202));
@@ -215,16 +338,103 @@ struct transport_state {
       resp.set_header("Cache-Control", "no-cache");
     }
     if (is_initialize && !r.negotiated_version.empty() && !opts.stateless) {
-      auto id = create(r.negotiated_version);
+      auto id = create(st);
       if (!id) return done(rpc_error_response(503, jsonrpc::internal_error, "Too many sessions"));
       resp.set_header("Mcp-Session-Id", *id);
     }
     done(std::move(resp));
   }
 
+  // Messages of a body (one or a batch) that are responses: they answer our requests.
+  static void collect_replies(const json::value& v, std::vector<json::value>& out) {
+    auto one = [&](const json::value& m) {
+      if (!m.is_object()) return;
+      const auto& o = m.get_object();
+      if (!o.contains("method") && o.contains("id") && (o.contains("result") || o.contains("error"))) out.push_back(m);
+    };
+    if (v.is_array())
+      for (const auto& m : v.get_array()) one(m);
+    else
+      one(v);
+  }
+
+  // Wakes the tools waiting for these answers (only answers from the session that was asked).
+  void deliver(std::vector<json::value>& replies, const session_state* from) {
+    for (auto& r : replies) {
+      std::shared_ptr<pending_reply> p;
+      {
+        std::lock_guard lock(mu);
+        auto it = pending.find(json::serialize(r.get_object().at("id")));
+        if (it == pending.end() || it->second->session != from) continue;
+        p = it->second;
+        pending.erase(it);
+      }
+      std::lock_guard lock(p->mu);
+      p->answer = std::move(r);
+      p->cv.notify_all();
+    }
+  }
+
+  // Runs a tools/call on a worker; `done` waits in the stream until there is something to send.
+  void start_call(std::string body, http::responder done, std::shared_ptr<session_state> st,
+                  std::shared_ptr<const principal> who) {
+    auto cs = std::make_shared<call_stream>(*this, random_token(12), st);
+    cs->waiter = std::move(done);
+    {
+      std::lock_guard lock(mu);
+      prune_streams();
+      streams[cs->id] = cs;
+    }
+    pool->submit([this, cs, body = std::move(body), who = std::move(who)] {
+      cs->finish(srv.dispatch(body, *cs->session, who.get(), cs.get()));
+    });
+  }
+
+  // Drops results nobody came back for within the session idle time. Called with `mu` held.
+  void prune_streams() {
+    if (streams.size() < 64) return;
+    std::int64_t t = wall.now();
+    std::erase_if(streams, [&](const auto& kv) {
+      std::int64_t f = kv.second->finished_at.load();
+      return f != 0 && t - f > opts.session_idle_seconds;
+    });
+  }
+
+  void forget(const std::string& stream_id) {
+    std::lock_guard lock(mu);
+    streams.erase(stream_id);
+  }
+
+  // GET with Last-Event-ID "<stream>/<n>": resume a tools/call stream after event n.
+  void resume(const http::request& q, http::responder done, std::string_view last_id) {
+    auto slash = last_id.rfind('/');
+    std::shared_ptr<call_stream> cs;
+    std::size_t after = 0;
+    if (slash != std::string_view::npos) {
+      std::string n(last_id.substr(slash + 1));
+      if (!n.empty() && n.size() < 10 && std::all_of(n.begin(), n.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        after = std::stoul(n);
+      std::lock_guard lock(mu);
+      if (auto it = streams.find(std::string(last_id.substr(0, slash))); it != streams.end()) cs = it->second;
+    }
+    auto sid = q.headers.get("Mcp-Session-Id");
+    if (!cs || !sid || find(std::string(*sid)) != cs->session)
+      return done(rpc_error_response(404, jsonrpc::invalid_request, "Unknown stream"));
+    std::lock_guard lock(cs->mu);
+    if (after > cs->events.size()) return done(rpc_error_response(400, jsonrpc::invalid_request, "Bad Last-Event-ID"));
+    if (cs->finished && after == cs->events.size())   // everything was delivered: nothing will follow
+      return done(rpc_error_response(404, jsonrpc::invalid_request, "Unknown stream"));
+    if (cs->waiter) (*cs->waiter)(http::response::text(200, "", "text/event-stream"));   // superseded
+    cs->delivered = after;   // replays what the client missed
+    cs->waiter = std::move(done);
+    cs->waiter_is_post = false;
+    cs->flush(false);
+  }
+
   void get(http::request& q, http::responder done) {
     std::shared_ptr<const principal> who;
     if (!admit(q, done, who)) return;
+    if (auto last = q.headers.get("Last-Event-ID"); last && !opts.stateless) return resume(q, std::move(done), *last);
     auto resp = rpc_error_response(405, jsonrpc::invalid_request, "Method Not Allowed: no server-initiated stream");
     resp.set_header("Allow", opts.stateless ? "POST" : "POST, DELETE");
     done(std::move(resp));
@@ -245,6 +455,82 @@ struct transport_state {
     done(http::response::empty(204));
   }
 };
+
+json::value call_stream::request(std::string_view method, json::object params) {
+  auto p = std::make_shared<pending_reply>();
+  p->session = session.get();
+  json::value rid;
+  {
+    std::lock_guard lock(t.mu);
+    rid = static_cast<std::int64_t>(t.next_request_id++);
+    t.pending[json::serialize(rid)] = p;
+  }
+  {
+    std::lock_guard lock(mu);
+    events.push_back(json::serialize(json::object{{"jsonrpc", "2.0"}, {"id", rid}, {"method", method}, {"params", std::move(params)}}));
+    plain_json_ok = false;
+    flush(false);   // the client must see the request before it can answer
+  }
+  std::unique_lock lock(p->mu);
+  bool answered = p->cv.wait_for(lock, t.opts.client_request_timeout, [&] { return p->answer || p->abandoned; });
+  if (!answered || !p->answer) {
+    lock.unlock();
+    std::lock_guard tl(t.mu);
+    t.pending.erase(json::serialize(rid));
+    throw tool_error(std::string(method) + ": no answer from the client");
+  }
+  const auto& o = p->answer->get_object();
+  if (const auto* e = o.if_contains("error")) {
+    const auto* msg = e->is_object() ? e->get_object().if_contains("message") : nullptr;
+    throw tool_error(std::string(method) + " failed: " + (msg && msg->is_string() ? std::string(msg->get_string()) : json::serialize(*e)));
+  }
+  return o.at("result");
+}
+
+void call_stream::flush(bool force) {
+  if (!waiter || (delivered == events.size() && !force)) return;
+  if (finished) t.forget(id);   // before answering, so a client's next GET finds no stream
+  if (finished && waiter_is_post && plain_json_ok && events.size() == 1) {
+    (*waiter)(http::response::json(200, events.front()));   // no notifications: plain JSON
+  } else {
+    std::string body;
+    if (waiter_is_post && !primed) {
+      // Priming event (an id, empty data) so the client can resume this stream; retry = how soon.
+      body += "id: " + id + "/" + std::to_string(delivered) + "\nretry: " + std::to_string(t.opts.sse_retry.count()) +
+              "\ndata: \n\n";
+      primed = true;
+    }
+    for (; delivered < events.size(); ++delivered)
+      body += "id: " + id + "/" + std::to_string(delivered + 1) + "\nevent: message\ndata: " + events[delivered] + "\n\n";
+    auto resp = http::response::text(200, std::move(body), "text/event-stream");
+    resp.set_header("Cache-Control", "no-cache");
+    (*waiter)(std::move(resp));
+  }
+  delivered = events.size();
+  waiter.reset();
+}
+
+void call_stream::finish(dispatch_result r) {
+  std::lock_guard lock(mu);
+  finished = true;
+  // The wall clock, not opts.clock: this runs on a worker that may outlive a test's clock.
+  finished_at = std::max<std::int64_t>(t.wall.now(), 1);
+  if (r.denied && waiter && waiter_is_post && delivered == 0) {
+    (*waiter)(denial_response(*r.denied));
+    waiter.reset();
+    t.forget(id);
+    return;
+  }
+  if (r.parse_failed && r.reply && waiter && waiter_is_post && delivered == 0) {   // e.g. "jsonrpc":"1.0"
+    (*waiter)(http::response::json(400, json::serialize(*r.reply)));
+    waiter.reset();
+    t.forget(id);
+    return;
+  }
+  json::value reply = r.reply ? std::move(*r.reply) : json::value(nullptr);
+  events.push_back(json::serialize(reply));
+  flush(false);
+}
 
 void server::routes(http::router& r, transport_options opts) {
   auto st = std::make_shared<transport_state>(*this, std::move(opts));

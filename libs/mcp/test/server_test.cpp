@@ -57,7 +57,7 @@ TEST(Server, CapabilitiesInstructionsAndTitle) {
   srv.prompt({.name = "p"}, [](const auto&) { return std::vector<prompt_message>{}; });
   EXPECT_EQ(call(srv, init_body("2025-06-18")),
             R"({"jsonrpc":"2.0","id":1,"result":{"protocolVersion":"2025-06-18","capabilities":{"tools":{"listChanged":false},)"
-            R"("resources":{"subscribe":false,"listChanged":false},"prompts":{"listChanged":false},"logging":{}},)"
+            R"("resources":{"subscribe":true,"listChanged":false},"prompts":{"listChanged":false},"completions":{},"logging":{}},)"
             R"("serverInfo":{"name":"s","version":"2","title":"S"},"instructions":"Use echo."}})");
 }
 
@@ -137,7 +137,7 @@ TEST(Server, ToolListingShowsDerivedSchema) {
 }
 
 TEST(Server, ToolCallsAndValidation) {
-  server srv{{.name = "s", .version = "1"}};
+  server srv{{.name = "s", .version = "1", .argument_errors_as_tool_errors = false}};  // the pre-SEP-1303 form
   int runs = 0;
   srv.tool("echo", "Echo", {"text", "times"}, [&](const std::string& t, std::optional<int> n) {
     ++runs;
@@ -175,8 +175,8 @@ TEST(Server, ToolCallsAndValidation) {
             R"({"jsonrpc":"2.0","id":5,"error":{"code":-32602,"message":"Invalid params: name must be a string"}})");
 }
 
-TEST(Server, ArgumentErrorsAsToolErrorsOption) {
-  server srv{{.name = "s", .version = "1", .argument_errors_as_tool_errors = true}};
+TEST(Server, ArgumentErrorsAreToolErrorsByDefault) {
+  server srv{{.name = "s", .version = "1"}};   // SEP-1303 (MCP 2025-11-25)
   srv.tool("echo", "Echo", {"text"}, [](std::string t) { return t; });
   EXPECT_EQ(call(srv, R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{}}})"),
             R"({"jsonrpc":"2.0","id":1,"result":{"content":[{"type":"text","text":"Invalid arguments for tool echo: missing required argument \"text\""}],"isError":true}})");
@@ -194,7 +194,7 @@ TEST(Server, NestedStructAndRawTool) {
   EXPECT_EQ(call(srv, R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"sum","arguments":{"args":{"a":1,"b":2},"scale":2}}})"),
             R"({"jsonrpc":"2.0","id":1,"result":{"content":[{"type":"text","text":"6.000000"}]}})");
   EXPECT_EQ(call(srv, R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"sum","arguments":{"args":{"a":1},"scale":2}}})"),
-            R"({"jsonrpc":"2.0","id":1,"error":{"code":-32602,"message":"Invalid arguments for tool sum: missing required argument \"args.b\""}})");
+            R"({"jsonrpc":"2.0","id":1,"result":{"content":[{"type":"text","text":"Invalid arguments for tool sum: missing required argument \"args.b\""}],"isError":true}})");
   EXPECT_EQ(call(srv, R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"raw","arguments":{"x":1,"y":2}}})"),
             R"({"jsonrpc":"2.0","id":1,"result":{"content":[{"type":"text","text":"2"}]}})");
 }
@@ -300,6 +300,124 @@ TEST(Server, ResourcesPromptsLogging) {
   EXPECT_EQ(st.log_level.load(), 4);
   EXPECT_EQ(call(srv, R"({"jsonrpc":"2.0","id":1,"method":"logging/setLevel","params":{"level":"loud"}})", &st),
             R"({"jsonrpc":"2.0","id":1,"error":{"code":-32602,"message":"Invalid params: unknown log level"}})");
+}
+}  // namespace
+}  // namespace authplane::mcp
+
+namespace authplane::mcp {
+namespace {
+namespace json = boost::json;
+
+std::string call2(const server& srv, std::string_view body, session_state& st) {
+  auto r = srv.dispatch(body, st);
+  return r.reply ? json::serialize(*r.reply) : std::string("<none>");
+}
+
+TEST(Content, BlocksEncodeBinaryAsBase64) {
+  EXPECT_EQ(json::serialize(content::text("hi")), R"({"type":"text","text":"hi"})");
+  EXPECT_EQ(json::serialize(content::image("abc", "image/png")), R"({"type":"image","data":"YWJj","mimeType":"image/png"})");
+  EXPECT_EQ(json::serialize(content::audio("ab", "audio/wav")), R"({"type":"audio","data":"YWI=","mimeType":"audio/wav"})");
+  EXPECT_EQ(json::serialize(content::resource_text("test://r", "text/plain", "T")),
+            R"({"type":"resource","resource":{"uri":"test://r","mimeType":"text/plain","text":"T"}})");
+  EXPECT_EQ(json::serialize(content::resource_blob("test://b", "image/png", "a")),
+            R"({"type":"resource","resource":{"uri":"test://b","mimeType":"image/png","blob":"YQ=="}})");
+}
+
+TEST(Server, LogNotificationsFollowTheSessionLevel) {
+  server srv{{.name = "s", .version = "1"}};
+  srv.tool("talk", "Logs", [](context& ctx) {
+    ctx.log("debug", "d");
+    ctx.log("warning", json::object{{"k", 1}}, "db");
+  });
+  session_state st;
+  st.protocol_version = "2025-11-25";
+  const char* body = R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"talk"}})";
+  auto r = srv.dispatch(body, st);   // default level: info
+  ASSERT_EQ(r.notifications.size(), 1u);
+  EXPECT_EQ(json::serialize(r.notifications[0]),
+            R"({"jsonrpc":"2.0","method":"notifications/message","params":{"level":"warning","data":{"k":1},"logger":"db"}})");
+  call2(srv, R"({"jsonrpc":"2.0","id":2,"method":"logging/setLevel","params":{"level":"debug"}})", st);
+  EXPECT_EQ(srv.dispatch(body, st).notifications.size(), 2u);
+  call2(srv, R"({"jsonrpc":"2.0","id":2,"method":"logging/setLevel","params":{"level":"error"}})", st);
+  EXPECT_EQ(srv.dispatch(body, st).notifications.size(), 0u);
+}
+
+TEST(Server, ClientRequestsNeedCapabilityAndChannel) {
+  server srv{{.name = "s", .version = "1"}};
+  srv.tool("ask", "Asks", [](context& ctx) { return json::serialize(ctx.elicit("?", {{"type", "object"}})); });
+  srv.tool("llm", "Samples", [](context& ctx) { return json::serialize(ctx.sample({{"maxTokens", 1}})); });
+  session_state st;
+  st.protocol_version = "2025-11-25";
+  const char* ask = R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"ask"}})";
+  EXPECT_EQ(call2(srv, ask, st),
+            R"({"jsonrpc":"2.0","id":1,"result":{"content":[{"type":"text","text":"the client does not support elicitation"}],"isError":true}})");
+  EXPECT_EQ(call2(srv, R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"llm"}})", st),
+            R"({"jsonrpc":"2.0","id":1,"result":{"content":[{"type":"text","text":"the client does not support sampling"}],"isError":true}})");
+  call2(srv, R"({"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{"elicitation":{}},"clientInfo":{"name":"c","version":"1"}}})", st);
+  EXPECT_EQ(call2(srv, ask, st),
+            R"({"jsonrpc":"2.0","id":1,"result":{"content":[{"type":"text","text":"this transport cannot send requests to the client"}],"isError":true}})");
+}
+
+TEST(Server, ResourceTemplatesBlobsAndSubscriptions) {
+  server srv{{.name = "s", .version = "1"}};
+  srv.binary_resource({.uri = "test://bin", .name = "bin", .mime_type = "image/png"}, [] { return std::string("ab"); });
+  srv.resource_template({.uri_template = "test://items/{id}/data", .name = "item", .mime_type = "application/json"},
+                        [](const std::string& uri, const std::map<std::string, std::string>& v) {
+                          return resource_content{uri + " " + v.at("id")};
+                        });
+  session_state st;
+  st.protocol_version = "2025-11-25";
+  EXPECT_EQ(call2(srv, R"({"jsonrpc":"2.0","id":1,"method":"resources/read","params":{"uri":"test://bin"}})", st),
+            R"({"jsonrpc":"2.0","id":1,"result":{"contents":[{"uri":"test://bin","mimeType":"image/png","blob":"YWI="}]}})");
+  EXPECT_EQ(call2(srv, R"({"jsonrpc":"2.0","id":1,"method":"resources/templates/list"})", st),
+            R"({"jsonrpc":"2.0","id":1,"result":{"resourceTemplates":[{"uriTemplate":"test://items/{id}/data","name":"item","mimeType":"application/json"}]}})");
+  EXPECT_EQ(call2(srv, R"({"jsonrpc":"2.0","id":1,"method":"resources/read","params":{"uri":"test://items/42/data"}})", st),
+            R"({"jsonrpc":"2.0","id":1,"result":{"contents":[{"uri":"test://items/42/data","mimeType":"application/json","text":"test://items/42/data 42"}]}})");
+  for (const char* miss : {"test://items//data", "test://items/4/2/data", "test://items/42/datax"})
+    EXPECT_EQ(call2(srv, R"({"jsonrpc":"2.0","id":1,"method":"resources/read","params":{"uri":")" + std::string(miss) + "\"}}", st),
+              R"({"jsonrpc":"2.0","id":1,"error":{"code":-32002,"message":"Resource not found","data":{"uri":")" +
+                  std::string(miss) + "\"}}}");
+  EXPECT_EQ(call2(srv, R"({"jsonrpc":"2.0","id":1,"method":"resources/subscribe","params":{"uri":"test://bin"}})", st),
+            R"({"jsonrpc":"2.0","id":1,"result":{}})");
+  EXPECT_EQ(st.subscriptions, std::set<std::string>{"test://bin"});
+  call2(srv, R"({"jsonrpc":"2.0","id":1,"method":"resources/unsubscribe","params":{"uri":"test://bin"}})", st);
+  EXPECT_TRUE(st.subscriptions.empty());
+  EXPECT_EQ(call2(srv, R"({"jsonrpc":"2.0","id":1,"method":"resources/subscribe","params":{}})", st),
+            R"({"jsonrpc":"2.0","id":1,"error":{"code":-32602,"message":"Invalid params: uri must be a string"}})");
+}
+
+TEST(Server, CompletionAndPromptContent) {
+  server srv{{.name = "s", .version = "1"}};
+  auto fruit = [](std::string_view p) {
+    std::vector<std::string> out;
+    for (std::string f : {"apple", "apricot", "banana"})
+      if (f.starts_with(p)) out.push_back(f);
+    return out;
+  };
+  srv.prompt({.name = "p", .arguments = {{.name = "fruit", .complete = fruit}, {.name = "plain"}}}, [](const auto&) {
+    return std::vector<prompt_message>{{.content = content::image("x", "image/png")}, {.role = "assistant", .text = "ok"}};
+  });
+  srv.resource_template({.uri_template = "f://{name}", .name = "f", .complete = {{"name", fruit}}},
+                        [](const auto&, const auto&) { return resource_content{"x"}; });
+  session_state st;
+  st.protocol_version = "2025-11-25";
+  auto complete = [&](std::string ref, std::string arg, std::string value) {
+    return call2(srv, R"({"jsonrpc":"2.0","id":1,"method":"completion/complete","params":{"ref":)" + ref +
+                          R"(,"argument":{"name":")" + arg + R"(","value":")" + value + "\"}}}", st);
+  };
+  EXPECT_EQ(complete(R"({"type":"ref/prompt","name":"p"})", "fruit", "ap"),
+            R"({"jsonrpc":"2.0","id":1,"result":{"completion":{"values":["apple","apricot"],"total":2,"hasMore":false}}})");
+  EXPECT_EQ(complete(R"({"type":"ref/prompt","name":"p"})", "plain", "x"),
+            R"({"jsonrpc":"2.0","id":1,"result":{"completion":{"values":[],"total":0,"hasMore":false}}})");
+  EXPECT_EQ(complete(R"({"type":"ref/resource","uri":"f://{name}"})", "name", "b"),
+            R"({"jsonrpc":"2.0","id":1,"result":{"completion":{"values":["banana"],"total":1,"hasMore":false}}})");
+  EXPECT_EQ(complete(R"({"type":"ref/prompt","name":"q"})", "fruit", ""),
+            R"({"jsonrpc":"2.0","id":1,"error":{"code":-32602,"message":"Unknown prompt: q"}})");
+  EXPECT_EQ(complete(R"({"type":"ref/other"})", "fruit", ""),
+            R"({"jsonrpc":"2.0","id":1,"error":{"code":-32602,"message":"Invalid params: unknown ref type ref/other"}})");
+  EXPECT_EQ(call2(srv, R"({"jsonrpc":"2.0","id":1,"method":"prompts/get","params":{"name":"p"}})", st),
+            R"({"jsonrpc":"2.0","id":1,"result":{"messages":[{"role":"user","content":{"type":"image","data":"eA==","mimeType":"image/png"}},)"
+            R"({"role":"assistant","content":{"type":"text","text":"ok"}}]}})");
 }
 }  // namespace
 }  // namespace authplane::mcp

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <future>
 #include <thread>
 
 #include "authplane/http/client.hpp"
@@ -21,9 +22,9 @@ void add_tools(server& srv) {
 }
 
 struct fixture {
+  manual_clock clock{1'000'000};   // declared first: outlives the router and its workers
   server srv{{.name = "demo-server", .version = "1.0.0"}};
   http::router router;
-  manual_clock clock{1'000'000};
   explicit fixture(transport_options o = {}) {
     add_tools(srv);
     o.clock = &clock;
@@ -40,10 +41,16 @@ struct fixture {
     }
     for (auto& [k, v] : extra) q.headers.set(k, v);
     q.body = std::move(body);
-    http::response out;
-    out.status = -1;
-    router.dispatch(q, http::responder([&](http::response&& r) { out = std::move(r); }));
-    return out;
+    // tools/call answers from a worker thread: wait for the responder.
+    auto answered = std::make_shared<std::promise<http::response>>();
+    auto fut = answered->get_future();
+    router.dispatch(q, http::responder([answered](http::response&& r) { answered->set_value(std::move(r)); }));
+    if (fut.wait_for(5s) != std::future_status::ready) {
+      http::response none;
+      none.status = -1;
+      return none;
+    }
+    return fut.get();
   }
   std::string initialize() {
     auto r = send("POST", kInit);
@@ -293,6 +300,156 @@ TEST(Transport, StatelessOverRealSocket) {
   EXPECT_FALSE(r->headers.get("Mcp-Session-Id"));
   hs.stop();
   t.join();
+}
+}  // namespace
+}  // namespace authplane::mcp
+
+namespace authplane::mcp {
+namespace {
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+struct sse_event {
+  std::string id;
+  std::string data;
+  std::string retry;
+};
+
+// Splits a text/event-stream body into its events (id, retry and data fields only).
+std::vector<sse_event> parse_sse(const std::string& body) {
+  std::vector<sse_event> out;
+  std::size_t pos = 0;
+  while (pos < body.size()) {
+    auto end = body.find("\n\n", pos);
+    if (end == std::string::npos) break;
+    sse_event e;
+    std::string_view block(body.data() + pos, end - pos);
+    while (!block.empty()) {
+      auto nl = block.find('\n');
+      std::string_view line = block.substr(0, nl);
+      auto field = [&](std::string_view name) { return line.starts_with(name) ? std::string(line.substr(name.size())) : std::string(); };
+      if (line.starts_with("id: ")) e.id = field("id: ");
+      if (line.starts_with("data: ")) e.data = field("data: ");
+      if (line.starts_with("retry: ")) e.retry = field("retry: ");
+      if (nl == std::string_view::npos) break;
+      block.remove_prefix(nl + 1);
+    }
+    out.push_back(std::move(e));
+    pos = end + 2;
+  }
+  return out;
+}
+
+constexpr const char* kInitAsking =
+    R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{"elicitation":{}},"clientInfo":{"name":"t","version":"1"}}})";
+
+struct polling_fixture : fixture {
+  std::string sid;
+  explicit polling_fixture(transport_options o = {}) : fixture(std::move(o)) {
+    srv.tool("ask", "Asks the user", [](context& ctx) {
+      ctx.progress(1, 2);
+      return "got " + json::serialize(ctx.elicit("Name?", {{"type", "object"}}));
+    });
+    auto r = send("POST", kInitAsking);
+    sid = std::string(r.headers.get("Mcp-Session-Id").value_or(""));
+  }
+  http::response post(std::string body) { return send("POST", std::move(body), {{"Mcp-Session-Id", sid}}); }
+  http::response resume(std::string last) {
+    return send("GET", "", {{"Mcp-Session-Id", sid}, {"Last-Event-ID", std::move(last)}, {"Accept", "text/event-stream"}});
+  }
+};
+
+TEST(Transport, ElicitationEndsThePostStreamAndResumesWithGet) {
+  polling_fixture f;
+  auto r = f.post(R"({"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"ask","_meta":{"progressToken":"p"}}})");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.headers.get("Content-Type"), "text/event-stream");
+  auto ev = parse_sse(r.body);
+  ASSERT_EQ(ev.size(), 3u);
+  std::string stream = ev[0].id.substr(0, ev[0].id.find('/'));
+  EXPECT_EQ(ev[0].id, stream + "/0");   // priming: an id and empty data
+  EXPECT_EQ(ev[0].retry, "200");
+  EXPECT_EQ(ev[0].data, "");
+  EXPECT_EQ(ev[1].id, stream + "/1");
+  EXPECT_EQ(ev[1].data, R"({"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":"p","progress":1E0,"total":2E0}})");
+  EXPECT_EQ(ev[2].id, stream + "/2");
+  EXPECT_EQ(ev[2].data, R"({"jsonrpc":"2.0","id":1,"method":"elicitation/create","params":{"message":"Name?","requestedSchema":{"type":"object"}}})");
+
+  // The answer is a POSTed JSON-RPC response: 202, and the tool continues.
+  EXPECT_EQ(f.post(R"({"jsonrpc":"2.0","id":1,"result":{"action":"accept","content":{"name":"Ada"}}})").status, 202);
+  auto g = f.resume(stream + "/2");
+  ASSERT_EQ(g.status, 200);
+  auto rest = parse_sse(g.body);
+  ASSERT_EQ(rest.size(), 1u);
+  EXPECT_EQ(rest[0].id, stream + "/3");
+  EXPECT_EQ(rest[0].data,
+            R"({"jsonrpc":"2.0","id":7,"result":{"content":[{"type":"text","text":"got {\"action\":\"accept\",\"content\":{\"name\":\"Ada\"}}"}]}})");
+  // Delivered streams are forgotten; GET without Last-Event-ID is still not a server stream.
+  EXPECT_EQ(f.resume(stream + "/3").status, 404);
+  EXPECT_EQ(f.send("GET", "", {{"Mcp-Session-Id", f.sid}}).status, 405);
+}
+
+TEST(Transport, ClientErrorAnswerAndTimeoutBecomeToolErrors) {
+  polling_fixture f({.client_request_timeout = 50ms});
+  auto first = parse_sse(f.post(R"({"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"ask"}})").body);
+  ASSERT_EQ(first.size(), 2u);
+  std::string stream = first[0].id.substr(0, first[0].id.find('/'));
+  EXPECT_EQ(f.post(R"({"jsonrpc":"2.0","id":1,"error":{"code":-1,"message":"user closed the dialog"}})").status, 202);
+  auto rest = parse_sse(f.resume(stream + "/1").body);
+  ASSERT_EQ(rest.size(), 1u);
+  EXPECT_EQ(rest[0].data,
+            R"({"jsonrpc":"2.0","id":7,"result":{"content":[{"type":"text","text":"elicitation/create failed: user closed the dialog"}],"isError":true}})");
+
+  auto second = parse_sse(f.post(R"({"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"name":"ask"}})").body);
+  ASSERT_EQ(second.size(), 2u);
+  stream = second[0].id.substr(0, second[0].id.find('/'));
+  auto late = parse_sse(f.resume(stream + "/1").body);   // nobody answers: the 50 ms timeout ends the wait
+  ASSERT_EQ(late.size(), 1u);
+  EXPECT_EQ(late[0].data,
+            R"({"jsonrpc":"2.0","id":8,"result":{"content":[{"type":"text","text":"elicitation/create: no answer from the client"}],"isError":true}})");
+}
+
+TEST(Transport, CloseStreamAndReplayFromAnEarlierEvent) {
+  polling_fixture f;
+  f.srv.tool("hangup", "Ends its stream early", [](context& ctx) {
+    ctx.log("info", "before");
+    ctx.close_stream();
+    return std::string("done");
+  });
+  auto ev = parse_sse(f.post(R"({"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"hangup"}})").body);
+  ASSERT_EQ(ev.size(), 2u);
+  std::string stream = ev[0].id.substr(0, ev[0].id.find('/'));
+  EXPECT_EQ(ev[1].data, R"({"jsonrpc":"2.0","method":"notifications/message","params":{"level":"info","data":"before"}})");
+  auto again = parse_sse(f.resume(stream + "/0").body);   // the client missed event 1: it is sent again
+  ASSERT_FALSE(again.empty());
+  EXPECT_EQ(again[0].id, stream + "/1");
+  EXPECT_EQ(again[0].data, ev[1].data);
+  if (again.size() == 1) again = parse_sse(f.resume(stream + "/1").body);   // the tool had not returned yet
+  ASSERT_FALSE(again.empty());
+  EXPECT_EQ(again.back().id, stream + "/2");
+  EXPECT_EQ(again.back().data, R"({"jsonrpc":"2.0","id":3,"result":{"content":[{"type":"text","text":"done"}]}})");
+  // A stream of another session, or a made-up id: 404.
+  EXPECT_EQ(f.resume("nope/1").status, 404);
+}
+
+TEST(Transport, PlainToolCallsStayJson) {
+  polling_fixture f;
+  auto r = f.post(R"({"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"echo","arguments":{"text":"hi"}}})");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.headers.get("Content-Type"), "application/json");
+  EXPECT_EQ(r.body, R"({"jsonrpc":"2.0","id":4,"result":{"content":[{"type":"text","text":"hi"}]}})");
+}
+}  // namespace
+}  // namespace authplane::mcp
+
+namespace authplane::mcp {
+namespace {
+TEST(Transport, InvalidToolCallOnTheWorkerPathIsStill400) {
+  fixture f;
+  std::string sid = f.initialize();
+  auto r = f.send("POST", R"({"jsonrpc":"1.0","id":9,"method":"tools/call","params":{"name":"echo"}})", {{"Mcp-Session-Id", sid}});
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.body, R"({"jsonrpc":"2.0","id":9,"error":{"code":-32600,"message":"Invalid Request: jsonrpc must be \"2.0\""}})");
 }
 }  // namespace
 }  // namespace authplane::mcp

@@ -65,7 +65,7 @@ result<ports::key_info> signing_keys::rotate_key() {
   auto pk = crypto::private_key::generate(algorithm_);
   if (!pk) return pk.error();
   domain::signing_key k;
-  k.kid = random_token(16);
+  k.kid = random_identifier(16);
   k.alg = algorithm_;
   k.private_pem = pk->to_pem();
   k.created_at = clock_.now();

@@ -40,6 +40,18 @@ enum class errc {
   dpop_replay,              // the proof's jti was already used
   // --- availability (503)
   keys_unavailable,         // no signing keys could be obtained
+  // --- revocation and runtime
+  token_revoked,            // the revocation checker says revoked, or failed while fail-closed (401)
+  verifier_failure,         // an unexpected exception inside the guard (500, never an auth failure)
+  // --- network: discovery and document fetches (503 when they reach a request; see fetch.hpp)
+  ssrf_blocked,               // URL scheme not allowed, or a resolved address is blocked
+  response_too_large,         // a fetched document exceeds its size cap
+  metadata_fetch_failed,      // the RFC 8414 metadata could not be fetched (transport, status, JSON)
+  metadata_issuer_missing,    // metadata has no non-empty string "issuer"
+  metadata_issuer_mismatch,   // metadata "issuer" differs from the configured issuer (byte-exact)
+  metadata_endpoint_missing,  // metadata has no "jwks_uri" (never synthesised)
+  metadata_endpoint_invalid,  // an endpoint URL is not absolute, or not https when http is not allowed
+  jwks_fetch_failed,          // the JWKS could not be fetched or is not a valid JWKS
 };
 
 const boost::system::error_category& sdk_category() noexcept;

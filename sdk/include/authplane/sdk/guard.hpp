@@ -31,6 +31,10 @@ struct verified_claims {
   std::vector<std::string> scopes;     // space-delimited "scope", order kept, empty when absent
   std::int64_t expires_at = 0, issued_at = 0, not_before = 0;  // not_before 0 when absent
   std::string cnf_jkt;                 // non-empty when the token is DPoP-bound
+  std::string agent_id;                // "agent_id" claim; "" when absent or not a string
+  std::vector<std::string> agent_chain;  // "agent_chain" strings; empty when absent or not an array
+  std::optional<boost::json::object> act;      // RFC 8693 §4.1 "act" when it is an object
+  std::optional<boost::json::object> may_act;  // RFC 8693 §4.4 "may_act" when it is an object
 
   bool has_scope(std::string_view s) const;
   bool dpop_bound() const { return !cnf_jkt.empty(); }
@@ -82,11 +86,14 @@ class resource_guard {
   // Checks one request. `url` is the absolute request URL built from the configured origin and
   // the raw request target (used for DPoP htu). extra_scopes are required on top of
   // options.scopes (per-route scopes). Order: Authorization header, token (cache or full
-  // verification), DPoP binding, scopes.
+  // verification), DPoP binding, revocation (options.revocation, when set), scopes. An
+  // unexpected exception anywhere yields a 500 denial with errc::verifier_failure.
   outcome check(std::string_view method, std::string_view url, const http::header_list& headers,
                 const std::vector<std::string>& extra_scopes = {}) const;
 
-  // Token verification alone (no header, DPoP or scope checks); populates the token cache.
+  // Token verification alone (no header, DPoP, revocation or scope checks — checklist 50);
+  // populates the token cache. An exception inside (e.g. from a key source) becomes
+  // errc::verifier_failure, never an authentication failure.
   result<std::shared_ptr<const verified_claims>> verify_token(std::string_view token,
                                                               std::string* detail = nullptr) const;
 
@@ -104,6 +111,11 @@ class resource_guard {
 
  private:
   struct impl;
+  outcome check_unguarded(std::string_view method, std::string_view url, const http::header_list& headers,
+                          const std::vector<std::string>& extra_scopes) const;
+  result<std::shared_ptr<const verified_claims>> verify_unguarded(std::string_view token, std::string& why) const;
+  // The refusal reason when options.revocation says revoked (or failed while fail-closed).
+  std::optional<std::string> revocation_refusal(const verified_claims& c, std::string_view token) const;
   options opts_;
   std::string resource_;
   std::string prm_url_;

@@ -9,10 +9,20 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace authplane::sdk {
+
+struct verified_claims;  // guard.hpp
+
+// Asks whether a verified token was revoked: true = revoked, false = still valid, an error =
+// the check itself failed (then options::revocation_fail_closed decides). May throw; a throw
+// counts as a failed check. Called on every request the signature check accepted (also for
+// tokens served from the verified-token cache), never for a token that failed verification.
+using revocation_checker = std::function<result<bool>(const verified_claims&, std::string_view raw_token)>;
 
 enum class dpop_mode {
   disabled,  // bound tokens and DPoP proofs are refused (dpop_not_supported)
@@ -43,6 +53,12 @@ struct options {
 
   std::size_t token_cache_entries = 10'000;    // verified-token cache size, 0 disables it
   std::size_t replay_store_entries = 100'000;  // DPoP jti store hard cap (> 0)
+
+  // Revocation (checklist 51-54). No checker: no call is made. Fail-closed by default: a
+  // failed check (network, 5xx, open breaker, throw) refuses the token with token_revoked, as
+  // the conformance catalog prefers; set false to accept the token when the check fails.
+  revocation_checker revocation;
+  bool revocation_fail_closed = true;
 
   // base_url without trailing '/' followed by mcp_path.
   std::string resource() const;

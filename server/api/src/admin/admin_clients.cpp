@@ -140,7 +140,7 @@ http::response create_client(admin_deps& d, http::request& req) {
   c.agent_description = agent_description.value_or("");
   if (std::string why = validate_client(c); !why.empty()) return bad_request(why);
 
-  c.id = random_token(16);
+  c.id = random_identifier(16);
   c.status = domain::client_status::active;
   c.registration_source = "admin";
   c.issued_at = c.updated_at = d.clk.now();

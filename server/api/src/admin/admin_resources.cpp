@@ -189,7 +189,7 @@ http::response create_resource(admin_deps& d, http::request& req) {
     if (!valid_id(*id)) return bad_request("id must be 1-128 characters of [A-Za-z0-9._~-]");
     r.id = *id;
   } else {
-    r.id = random_token(16);
+    r.id = random_identifier(16);
   }
   r.uri = uri.value_or("");
   if (std::string why = validate_uri(r.uri); !why.empty()) return bad_request(why);

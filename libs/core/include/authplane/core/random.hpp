@@ -9,4 +9,7 @@ namespace authplane {
 std::string random_bytes(std::size_t n);
 // n random bytes encoded base64url (no padding).
 std::string random_token(std::size_t n);
+// random_token(n) that never starts with '-', for identifiers people type as command-line
+// arguments (a leading '-' reads as an option: `authserver admin client suspend -Xy…`).
+std::string random_identifier(std::size_t n);
 }  // namespace authplane

@@ -32,6 +32,11 @@ struct jwt_check {
 result<boost::json::object> verify_jwt(std::string_view compact, const jwks& keys,
                                        const alg_set& allowed, const jwt_check& check);
 
+// The claim steps of verify_jwt alone (exp, nbf, iat, iss, aud, in that order, same errors), for
+// a caller that already parsed the token and verified its signature with verify_jws (one parse
+// instead of two). check.typ is not looked at here.
+result<void> check_claims(const boost::json::object& claims, const jwt_check& check);
+
 // Reads a NumericDate claim; nullopt when absent; claim_bad_type when not a finite number.
 result<std::optional<std::int64_t>> numeric_date(const boost::json::object& claims,
                                                  std::string_view name);

@@ -1,16 +1,20 @@
-// MCP server: lifecycle (initialize, ping), tools from ordinary C++ callables, static resources,
-// prompts, logging/setLevel, and the Streamable HTTP transport.
+// MCP server: lifecycle (initialize, ping), tools from ordinary C++ callables, resources and
+// resource templates, prompts, completion, logging, progress, server-to-client requests
+// (sampling, elicitation) and the Streamable HTTP transport.
 //
 //   mcp::server srv{{.name = "demo-server", .version = "1.0.0"}};
 //   srv.tool("echo", "Echo text", {"text"}, [](std::string text) { return text; });
 //   srv.routes(router, {.path = "/mcp"});      // or: srv.run({.host = "127.0.0.1", .port = 8000});
 #pragma once
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
 #include <map>
+#include <mutex>
+#include <set>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -81,24 +85,72 @@ struct tool_options {
   std::optional<boost::json::object> annotations;   // readOnlyHint, destructiveHint, ...
 };
 
+// Content blocks for tool results and prompt messages. Binary data is given as raw bytes and
+// sent base64-encoded.
+namespace content {
+boost::json::object text(std::string text);
+boost::json::object image(std::string_view bytes, std::string mime_type);
+boost::json::object audio(std::string_view bytes, std::string mime_type);
+// An embedded resource ("type":"resource") with text or binary contents.
+boost::json::object resource_text(std::string uri, std::string mime_type, std::string text);
+boost::json::object resource_blob(std::string uri, std::string mime_type, std::string_view bytes);
+}  // namespace content
+
+struct session_state;
+
+// Where the messages a running request sends to the client go. The HTTP transport supplies one
+// per tools/call; in-process dispatch() without one only collects notifications.
+class client_channel {
+ public:
+  virtual ~client_channel() = default;
+  virtual void notify(boost::json::value notification) = 0;
+  // Sends a request to the client and blocks until it answers. Returns the result; throws
+  // tool_error on a JSON-RPC error answer, a timeout or a closed session.
+  virtual boost::json::value request(std::string_view method, boost::json::object params) = 0;
+  // Ends the HTTP response that carries this request's events now; the client resumes with GET
+  // and Last-Event-ID (SSE polling, SEP-1699). Does nothing where unsupported.
+  virtual void close_stream() {}
+};
+
 // Given to tools whose first parameter is `mcp::context&` (not part of the input schema):
 //   srv.tool("slow", "Slow work", {"n"}, [](mcp::context& ctx, int n) { ctx.progress(1, n); ... });
 class context {
  public:
-  context(const principal* who, boost::json::value progress_token, std::vector<boost::json::value>* sink)
-      : who_(who), token_(std::move(progress_token)), sink_(sink) {}
+  context(const principal* who, boost::json::value progress_token, std::vector<boost::json::value>* sink,
+          const session_state* session = nullptr, client_channel* channel = nullptr)
+      : who_(who), token_(std::move(progress_token)), sink_(sink), session_(session), channel_(channel) {}
   // The caller as produced by transport_options::authenticate; null when none.
   const principal* who() const { return who_; }
-  // Queues notifications/progress when the request carried params._meta.progressToken (else does
-  // nothing). Over HTTP, queued notifications are sent in a text/event-stream response just before
-  // the result (not yet incrementally).
+  // Sends notifications/progress when the request carried params._meta.progressToken (else does
+  // nothing).
   void progress(double progress, std::optional<double> total = std::nullopt, std::string message = {});
+  // Sends notifications/message when `level` (debug, info, ... emergency) is at or above the
+  // session's logging/setLevel threshold. Throws std::invalid_argument on an unknown level.
+  void log(std::string_view level, boost::json::value data, std::string logger = {});
+  // True when the client declared the capability ("sampling", "elicitation", "roots") at initialize.
+  bool client_supports(std::string_view capability) const;
+  // elicitation/create: asks the user through the client. Returns the result object
+  // ({"action":"accept","content":{...}} or decline/cancel). Throws tool_error when the client
+  // lacks the capability or the transport cannot ask (stateless, in-process).
+  boost::json::object elicit(std::string message, boost::json::object requested_schema);
+  // sampling/createMessage with the given params (messages, maxTokens, ...). Returns the result.
+  boost::json::object sample(boost::json::object params);
+  // Any other request to the client; returns its result.
+  boost::json::value request(std::string_view method, boost::json::object params);
+  // See client_channel::close_stream.
+  void close_stream();
 
  private:
+  void send(boost::json::value notification);
   const principal* who_;
   boost::json::value token_;
   std::vector<boost::json::value>* sink_;
+  const session_state* session_;
+  client_channel* channel_;
 };
+
+// Suggests values for a partially typed prompt argument or template variable (completion/complete).
+using completer = std::function<std::vector<std::string>(std::string_view partial)>;
 
 struct resource_info {
   std::string uri;
@@ -107,10 +159,27 @@ struct resource_info {
   std::string mime_type = "text/plain";
 };
 
+// What a resource read produces: text, or raw bytes (sent base64 as "blob").
+struct resource_content {
+  std::string data;
+  bool binary = false;
+  std::string mime_type;   // empty: the registered one
+};
+
+// A parameterised resource (RFC 6570 level 1: "{name}" matches one non-empty path segment).
+struct resource_template_info {
+  std::string uri_template;   // "test://items/{id}/data"
+  std::string name;
+  std::string description;
+  std::string mime_type = "text/plain";
+  std::map<std::string, completer> complete;   // per variable, for completion/complete
+};
+
 struct prompt_argument {
   std::string name;
   std::string description;
   bool required = false;
+  completer complete;   // optional, for completion/complete
 };
 struct prompt_info {
   std::string name;
@@ -120,6 +189,7 @@ struct prompt_info {
 struct prompt_message {
   std::string role = "user";   // "user" or "assistant"
   std::string text;
+  std::optional<boost::json::object> content;   // any content block (mcp::content::...); replaces text
 };
 
 struct server_info {
@@ -128,16 +198,20 @@ struct server_info {
   std::string title;          // optional
   std::string instructions;   // optional, sent in the initialize result when non-empty
   std::size_t page_size = 50; // items per page of tools/list, resources/list, prompts/list
-  // Invalid tool arguments (missing, wrong type) answer JSON-RPC -32602 by default. MCP
-  // 2025-11-25 (SEP-1303) prefers a tool result with isError true so the model can correct
-  // itself: set this to get that behaviour (same message text).
-  bool argument_errors_as_tool_errors = false;
+  // Invalid tool arguments (missing, wrong type) answer a tool result with isError true, as MCP
+  // 2025-11-25 (SEP-1303) asks, so the model can correct itself. Set false for the older JSON-RPC
+  // -32602 error (same message text).
+  bool argument_errors_as_tool_errors = true;
 };
 
 // Per-connection (per Mcp-Session-Id) state. Thread-safe to share between concurrent requests.
 struct session_state {
   std::string protocol_version;      // negotiated (or assumed, in stateless mode)
   std::atomic<int> log_level{1};     // index into debug, info, notice, ... emergency
+  // Guards the members below (written by initialize and resources/(un)subscribe).
+  mutable std::mutex mu;
+  boost::json::object client_capabilities;   // as sent in initialize
+  std::set<std::string> subscriptions;       // resource URIs (resources/subscribe)
 };
 
 // The outcome of handling one body.
@@ -166,6 +240,14 @@ struct transport_options {
   // refuses the request with it (e.g. 401 with a WWW-Authenticate challenge); otherwise it may set
   // `who`, the caller handed to per-tool auth hooks (then `authenticate` is not called).
   std::function<std::optional<http::response>(const http::request&, std::shared_ptr<const principal>& who)> gate;
+  // tools/call requests (stateful mode) run on this many worker threads, so a tool may wait for
+  // the client (elicitation, sampling) without holding an HTTP I/O thread.
+  unsigned workers = 4;
+  // How long a tool waits for the client's answer to a server-to-client request.
+  std::chrono::milliseconds client_request_timeout{60'000};
+  // The SSE "retry" field: how soon a client reconnects with GET + Last-Event-ID after the server
+  // ended a tools/call stream early (to deliver a request to the client, or on close_stream()).
+  std::chrono::milliseconds sse_retry{200};
 };
 
 struct run_options {
@@ -203,12 +285,20 @@ class server {
 
   // A resource whose text `read` produces on each resources/read.
   server& resource(resource_info info, std::function<std::string()> read);
+  // A resource whose bytes `read` produces (sent base64 as "blob").
+  server& binary_resource(resource_info info, std::function<std::string()> read);
+  // A resource template; `read` receives the requested URI and the template's variables.
+  server& resource_template(
+      resource_template_info info,
+      std::function<resource_content(const std::string& uri, const std::map<std::string, std::string>& vars)> read);
   // A prompt; prompts/get checks required arguments before calling `get`.
   server& prompt(prompt_info info,
                  std::function<std::vector<prompt_message>(const std::map<std::string, std::string>&)> get);
 
-  // Handles one body (one message or a batch) for `session`. Never throws.
-  dispatch_result dispatch(std::string_view body, session_state& session, const principal* who = nullptr) const;
+  // Handles one body (one message or a batch) for `session`. Never throws. Without a `channel`,
+  // notifications are collected in dispatch_result::notifications and tools cannot ask the client.
+  dispatch_result dispatch(std::string_view body, session_state& session, const principal* who = nullptr,
+                           client_channel* channel = nullptr) const;
 
   // Registers POST/GET/DELETE on opts.path. The server must outlive the router.
   void routes(http::router& r, transport_options opts = {});

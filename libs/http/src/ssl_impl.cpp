@@ -1,0 +1,2 @@
+// The one translation unit that compiles Asio's OpenSSL support (BOOST_ASIO_SEPARATE_COMPILATION).
+#include <boost/asio/ssl/impl/src.hpp>

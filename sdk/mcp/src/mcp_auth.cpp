@@ -1,0 +1,109 @@
+#include <authplane/sdk/http_adapter.hpp>
+#include <authplane/sdk/mcp_auth.hpp>
+#include <authplane/sdk/prm.hpp>
+#include <authplane/sdk/protected_resource.hpp>
+
+#include <algorithm>
+
+namespace authplane::mcp {
+namespace {
+
+// The guard's wording (sdk/src/guard.cpp): "Token missing required scope 'a'. Token has scopes: 'b'".
+std::string quoted_list(const std::vector<std::string>& v) {
+  if (v.empty()) return "(none)";
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "'" : ", '") + s + "'";
+  return out;
+}
+
+std::string missing_scopes_text(const std::vector<std::string>& required, const std::vector<std::string>& have) {
+  std::vector<std::string> missing;
+  for (const auto& s : required)
+    if (std::find(have.begin(), have.end(), s) == have.end()) missing.push_back(s);
+  return std::string("Token missing required scope") + (missing.size() > 1 ? "s " : " ") + quoted_list(missing) +
+         ". Token has scopes: " + quoted_list(have);
+}
+
+auth_denial to_auth_denial(const sdk::denial& d) {
+  auth_denial a;
+  a.status = d.status;
+  a.message = d.description.empty() ? d.error : d.description;
+  a.headers = d.headers.items;
+  a.body = d.body;
+  return a;
+}
+
+}  // namespace
+
+std::shared_ptr<sdk::resource_guard> require_guard(std::shared_ptr<sdk::resource_guard> g) {
+  if (!g) throw auth_error("authplane: auth needs a resource guard");
+  return g;
+}
+
+std::shared_ptr<const principal> to_principal(std::shared_ptr<const sdk::resource_guard> guard,
+                                              const sdk::principal& p) {
+  auto out = std::make_shared<principal>();
+  const auto& c = *p.claims;
+  out->subject = c.subject;
+  out->client_id = c.client_id;
+  out->scopes = c.scopes;
+  out->claims = c.raw;
+  // The refusal names every scope the tool needs (checklist 86) and, in dev mode, what the
+  // token carried — the most common setup mistake.
+  out->insufficient_scope = [guard = std::move(guard), have = c.scopes](const std::vector<std::string>& required) {
+    return to_auth_denial(guard->deny(sdk::errc::insufficient_scope, missing_scopes_text(required, have), required));
+  };
+  return out;
+}
+
+auth::auth(std::shared_ptr<sdk::resource_guard> guard) : guard_(require_guard(std::move(guard))) {
+  origin_ = sdk::url_origin(guard_->resource());
+}
+
+
+// htu and the audience come from the configured origin plus the raw target: Host and
+// X-Forwarded-* never influence them.
+static std::optional<http::response> check_request(const std::shared_ptr<sdk::resource_guard>& guard,
+                                                   const std::string& origin, const http::request& q,
+                                                   std::shared_ptr<const principal>& who) {
+  const std::string url = origin + (q.target.empty() ? std::string("/") : q.target);
+  sdk::outcome o = guard->check(q.method, url, q.headers);
+  if (!o) return sdk::to_response(o.denied);
+  who = to_principal(guard, *o.allowed);
+  return std::nullopt;
+}
+
+std::optional<http::response> auth::check(const http::request& q, std::shared_ptr<const principal>& who) const {
+  return check_request(guard_, origin_, q, who);
+}
+
+transport_options auth::transport(transport_options t) const {
+  t.path = guard_->opts().mcp_path.empty() ? "/" : guard_->opts().mcp_path;
+  // Copies, not `this`: the routes may outlive this object (its refresh work stops, the keys stay).
+  t.gate = [guard = guard_, origin = origin_](const http::request& q, std::shared_ptr<const principal>& who) {
+    return check_request(guard, origin, q, who);
+  };
+  return t;
+}
+
+void auth::add_metadata_route(http::router& r) const {
+  auto h = sdk::prm_handler(guard_);
+  const std::string path = sdk::prm_path(guard_->resource());
+  r.add("GET", path, h);
+  r.add("HEAD", path, h);
+}
+
+run_options auth::protect(run_options o) const {
+  o.transport = transport(std::move(o.transport));
+  auto previous = std::move(o.configure);
+  o.configure = [guard = guard_, previous = std::move(previous)](http::router& r) {
+    auto h = sdk::prm_handler(guard);
+    const std::string path = sdk::prm_path(guard->resource());
+    r.add("GET", path, h);
+    r.add("HEAD", path, h);
+    if (previous) previous(r);
+  };
+  return o;
+}
+
+}  // namespace authplane::mcp
