@@ -1,7 +1,6 @@
 // An MCP server with one tool, `echo`, that only callers holding a token for it may use.
 //
-//   AUTHPLANE_ISSUER=http://localhost:9000 AUTHPLANE_BASE_URL=http://localhost:8080 \
-//     build/bin/mcp-server-basic
+//   AUTHPLANE_ISSUER=http://localhost:9000 AUTHPLANE_BASE_URL=http://localhost:8080 build/bin/mcp-server-basic
 //
 // AUTHPLANE_ISSUER  the authserver's issuer URL, byte-for-byte as its metadata says
 // AUTHPLANE_BASE_URL this server's public origin; tokens must be issued for <base_url>/mcp

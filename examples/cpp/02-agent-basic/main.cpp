@@ -3,9 +3,7 @@
 // server for its callers and an OAuth client towards the echo server; the token for the echo
 // server is cached until shortly before it expires.
 //
-//   AUTHPLANE_ISSUER=http://localhost:9000 AUTHPLANE_BASE_URL=http://localhost:8081 PORT=8081 \
-//   AUTHPLANE_CLIENT_ID=… AUTHPLANE_CLIENT_SECRET=… ECHO_MCP_URL=http://localhost:8080/mcp \
-//     build/bin/agent-basic
+//   AUTHPLANE_ISSUER=http://localhost:9000 AUTHPLANE_BASE_URL=http://localhost:8081 PORT=8081 AUTHPLANE_CLIENT_ID=… AUTHPLANE_CLIENT_SECRET=… ECHO_MCP_URL=http://localhost:8080/mcp build/bin/agent-basic
 //
 // Callers need scope agent:relay; the agent's client needs scope mcp:echo for ECHO_MCP_URL.
 #include <authplane/http/client.hpp>

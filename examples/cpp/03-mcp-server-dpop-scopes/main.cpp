@@ -1,8 +1,7 @@
 // An MCP notes server that accepts only DPoP-bound tokens (RFC 9449) and gives each tool its own
 // scope: `list_notes` needs notes:read, `add_note` needs notes:write.
 //
-//   AUTHPLANE_ISSUER=http://localhost:9000 AUTHPLANE_BASE_URL=http://localhost:8080 \
-//     build/bin/mcp-server-dpop-scopes
+//   AUTHPLANE_ISSUER=http://localhost:9000 AUTHPLANE_BASE_URL=http://localhost:8080 build/bin/mcp-server-dpop-scopes
 //
 // A bearer (unbound) token gets 401 `DPoP error="invalid_token"`; a bound token without a proof,
 // with a replayed proof or with a proof for another key is refused the same way. A token lacking
