@@ -85,12 +85,9 @@ std::string_view oauth_error(errc c) {
   }
 }
 
-int status_of(errc c) {
+// The issuer's documents could not be obtained; the request may succeed later.
+bool is_fetch_failure(errc c) {
   switch (c) {
-    case errc::invalid_request: return 400;
-    case errc::insufficient_scope: return 403;
-    case errc::keys_unavailable: return 503;
-    // Checklist 81: the issuer's documents could not be obtained; the request may succeed later.
     case errc::ssrf_blocked:
     case errc::response_too_large:
     case errc::metadata_fetch_failed:
@@ -98,7 +95,17 @@ int status_of(errc c) {
     case errc::metadata_issuer_mismatch:
     case errc::metadata_endpoint_missing:
     case errc::metadata_endpoint_invalid:
-    case errc::jwks_fetch_failed: return 503;
+    case errc::jwks_fetch_failed: return true;
+    default: return false;
+  }
+}
+
+int status_of(errc c) {
+  if (is_fetch_failure(c)) return 503;  // checklist 81
+  switch (c) {
+    case errc::invalid_request: return 400;
+    case errc::insufficient_scope: return 403;
+    case errc::keys_unavailable: return 503;
     case errc::invalid_options:
     case errc::verifier_failure: return 500;  // checklist 49: never reported as an auth failure
     default: return 401;
@@ -106,6 +113,7 @@ int status_of(errc c) {
 }
 
 std::string_view generic_description(errc c) {
+  if (is_fetch_failure(c)) return "The authorization server's keys are unavailable";
   switch (c) {
     case errc::token_missing: return "Missing access token";
     case errc::invalid_request: return "Invalid Authorization header";
@@ -117,14 +125,6 @@ std::string_view generic_description(errc c) {
     case errc::dpop_proof_invalid: return "Invalid DPoP proof";
     case errc::dpop_multiple_proofs: return "Multiple DPoP proofs";
     case errc::dpop_replay: return "DPoP proof replay detected";
-    case errc::ssrf_blocked:
-    case errc::response_too_large:
-    case errc::metadata_fetch_failed:
-    case errc::metadata_issuer_missing:
-    case errc::metadata_issuer_mismatch:
-    case errc::metadata_endpoint_missing:
-    case errc::metadata_endpoint_invalid:
-    case errc::jwks_fetch_failed: return "The authorization server's keys are unavailable";
     case errc::keys_unavailable: return "Signing keys are unavailable";
     default: return "Invalid access token";
   }
@@ -537,8 +537,10 @@ outcome resource_guard::check_unguarded(std::string_view method, std::string_vie
   if (!dpop_scheme && !http::iequals(scheme, "Bearer"))
     return fail(errc::token_missing, "Authorization scheme is not Bearer or DPoP");
   const std::string_view token = sp == std::string_view::npos ? std::string_view{} : value.substr(sp + 1);
+  // Checklist 26: a malformed credential counts as no credential (401, the discovery challenge),
+  // like the reference; only a repeated header is a 400 (RFC 6750 "more than one method").
   if (sp == std::string_view::npos || value[sp] != ' ' || !is_b64token(token))
-    return fail(errc::invalid_request, "Invalid Authorization header format, expected 'Bearer TOKEN' or 'DPoP TOKEN'");
+    return fail(errc::token_missing, "Invalid Authorization header format, expected 'Bearer TOKEN' or 'DPoP TOKEN'");
 
   // 2. The token itself (a cache hit skips the signature).
   std::string detail;

@@ -63,15 +63,16 @@ TEST_F(Guard, TwoAuthorizationHeadersRefused) {
                 "scope=\"mcp:echo\", " + rm);
 }
 
-TEST_F(Guard, MalformedCredentialsRefused) {
+// Checklist 26: tab, double space, missing token or extra fields count as no token at all.
+TEST_F(Guard, MalformedCredentialsCountAsMissing) {
   std::string t = mint(good_claims());
-  const std::string want =
-      "Bearer error=\"invalid_request\", error_description=\"Invalid Authorization header format, expected "
-      "'Bearer TOKEN' or 'DPoP TOKEN'\", scope=\"mcp:echo\", " + rm;
   for (std::string v : {std::string("Bearer"), std::string("Bearer "), "Bearer  " + t, "Bearer\t" + t,
-                        "Bearer " + t + " extra"}) {
+                        "Bearer " + t + " extra", std::string("")}) {
     SCOPED_TRACE(v);
-    EXPECT_DENIED(check(auth(v)), 400, errc::invalid_request, want);
+    auto o = check(auth(v));
+    EXPECT_DENIED(o, 401, errc::token_missing, "Bearer scope=\"mcp:echo\", " + rm);
+    EXPECT_EQ(o.denied.body,
+              R"({"error":"invalid_token","error_description":"Invalid Authorization header format, expected 'Bearer TOKEN' or 'DPoP TOKEN'"})");
   }
 }
 
