@@ -47,5 +47,5 @@ if command -v ccache >/dev/null; then
 fi
 BUILD_TYPE=RelWithDebInfo
 [ "$SANITIZE" = ON ] && BUILD_TYPE=Debug
-cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="$BUILD_TYPE" -DAUTHPLANE_SANITIZE="$SANITIZE" "${LAUNCHER[@]}" >/dev/null
+cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="$BUILD_TYPE" -DAUTHPLANE_SANITIZE="$SANITIZE" -DAUTHPLANE_ONLY= "${LAUNCHER[@]}" >/dev/null
 cmake --build "$BUILD_DIR" -j "$(nproc)"
