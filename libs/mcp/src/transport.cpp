@@ -319,7 +319,8 @@ struct transport_state {
     }
 
     if (!opts.stateless && !is_initialize) deliver(replies, st.get());
-    if (is_tool_call && !opts.stateless) return start_call(q.body, std::move(done), std::move(st), std::move(who));
+    if (is_tool_call && !opts.stateless && may_ask_client(*st))
+      return start_call(q.body, std::move(done), std::move(st), std::move(who));
 
     dispatch_result r = srv.dispatch(q.body, *st, who.get());
 
@@ -373,6 +374,15 @@ struct transport_state {
       p->answer = std::move(r);
       p->cv.notify_all();
     }
+  }
+
+  // Only a client that declared something a tool can ask of it (sampling, elicitation, roots)
+  // needs the worker and the resumable stream; every other tools/call runs inline, which saves
+  // two thread hops per call (docs/performance.md).
+  static bool may_ask_client(const session_state& st) {
+    std::lock_guard lock(st.mu);
+    const auto& c = st.client_capabilities;
+    return c.contains("sampling") || c.contains("elicitation") || c.contains("roots");
   }
 
   // Runs a tools/call on a worker; `done` waits in the stream until there is something to send.

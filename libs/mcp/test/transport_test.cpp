@@ -432,6 +432,22 @@ TEST(Transport, CloseStreamAndReplayFromAnEarlierEvent) {
   EXPECT_EQ(f.resume("nope/1").status, 404);
 }
 
+// A client that declared nothing a tool could ask of it is served inline: a tool that tries to
+// ask anyway gets an isError result in the same plain JSON response, no stream is opened.
+TEST(Transport, ClientsThatCannotBeAskedAreServedInline) {
+  fixture f;
+  f.srv.tool("ask", "Asks the user", [](context& ctx) {
+    return "got " + json::serialize(ctx.elicit("Name?", {{"type", "object"}}));
+  });
+  std::string sid = f.initialize();   // kInit declares no capabilities
+  auto r = f.send("POST", R"({"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"ask"}})", {{"Mcp-Session-Id", sid}});
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.headers.get("Content-Type"), "application/json");
+  auto v = json::parse(r.body).as_object();
+  EXPECT_EQ(v.at("id"), 5);
+  EXPECT_EQ(v.at("result").at("isError"), true);
+}
+
 TEST(Transport, PlainToolCallsStayJson) {
   polling_fixture f;
   auto r = f.post(R"({"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"echo","arguments":{"text":"hi"}}})");
