@@ -200,12 +200,24 @@ std::unique_ptr<application> build(const config::config& cfg, std::string& error
   dopt.issuer = cfg.server.issuer;
   dopt.grant_types = a->oauth->grant_types();
   dopt.dpop = cfg.dpop.enabled;
-  dopt.registration = false;  // /oauth/register arrives with dynamic client registration
+  services::registration_options ropt;
+  ropt.mode = cfg.dcr.mode;
+  ropt.approved_redirects = cfg.dcr.approved_redirects;
+  ropt.enabled_grants = a->oauth->grant_types();
+  ropt.default_client_scope = cfg.oauth.default_client_scope;
+  a->dcr = std::make_unique<services::registration>(
+      ropt, services::registration_deps{*a->clients, *a->secrets, *a->store, *a->catalog, a->clk});
+  dopt.registration = a->dcr->served();  // admin_only: the endpoint only answers 403
   a->disc = std::make_unique<services::discovery>(dopt, *a->catalog, *a->keys);
 
   a->pub = std::make_unique<api::public_deps>(api::public_deps{*a->oauth, *a->oauth, *a->disc, *a->store, a->clk});
   a->pub->allowed_origins = cfg.server.allowed_origins;
   a->pub->hsts = cfg.session.secure;
+  a->pub->registration = a->dcr.get();
+  if (cfg.rate_limit.enabled)
+    a->pub->registration_limiter = std::make_shared<http::rate_limiter>(
+        static_cast<double>(cfg.dcr.rate_limit), static_cast<double>(cfg.dcr.rate_limit_burst),
+        static_cast<std::size_t>(cfg.rate_limit.max_tracked_identities));
   a->public_router.use(api::security_headers_middleware(cfg.session.secure));
   if (cfg.rate_limit.enabled) {
     auto limiter = std::make_shared<http::rate_limiter>(cfg.rate_limit.rps, static_cast<double>(cfg.rate_limit.burst),
@@ -223,6 +235,9 @@ std::unique_ptr<application> build(const config::config& cfg, std::string& error
   a->admin->started_at = a->started_at;
   a->admin->audit_default_lookback = secs(cfg.admin.audit_default_lookback);
   a->admin->audit_max_lookback = secs(cfg.admin.audit_max_lookback);
+  a->passwords = std::make_unique<services::argon2id_passwords>();
+  a->admin->users = a->store.get();
+  a->admin->passwords = a->passwords.get();
   auto* catalog = a->catalog.get();
   a->admin->on_resources_changed = [catalog] {
     if (auto r = catalog->refresh(); !r) log::error("catalog.refresh_failed", {{"error", r.error().message()}});
@@ -255,6 +270,9 @@ int serve(application& a) {
     return 1;
   }
   log::info("authserver.started", {{"issuer", cfg.server.issuer}, {"version", AUTHPLANE_VERSION}});
+  if (cfg.dcr.mode == services::dcr_mode::open)
+    log::warn("dcr.open", {{"detail", "dynamic client registration is open to anyone (dcr.mode=open); MCP 2026-07-28 "
+                                      "deprecates DCR in favour of client ID metadata documents"}});
   srv.run();
   log::info("authserver.stopped");
   return 0;

@@ -13,6 +13,8 @@
 #include "authplane/services/discovery.hpp"
 #include "authplane/services/keys.hpp"
 #include "authplane/services/oauth.hpp"
+#include "authplane/services/registration.hpp"
+#include "authplane/services/passwords.hpp"
 #include "authplane/services/secrets.hpp"
 #include "authplane/storage/keyfile/keyfile_store.hpp"
 #include "authplane/storage/memory/replay_cache.hpp"
@@ -29,10 +31,12 @@ struct application {
   std::unique_ptr<storage::memory::replay_cache> replay;
   std::unique_ptr<services::client_cache> clients;  // the store behind a short-lived cache
   std::unique_ptr<services::hmac_client_secrets> secrets;
+  std::unique_ptr<services::argon2id_passwords> passwords;
   std::unique_ptr<services::signing_keys> keys;
   std::unique_ptr<services::resource_catalog> catalog;
   std::unique_ptr<services::oauth_service> oauth;
   std::unique_ptr<services::discovery> disc;
+  std::unique_ptr<services::registration> dcr;  // POST /oauth/register (RFC 7591)
   std::unique_ptr<api::admin_deps> admin;
   std::unique_ptr<api::public_deps> pub;
   http::router public_router;

@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 #include <iostream>
+#include <iterator>
 
 #include "app.hpp"
 #include "authplane/core/random.hpp"
@@ -44,6 +45,14 @@ json::array scope_defs(const std::string& s) {
     a.push_back(std::move(o));
   }
   return a;
+}
+
+// The whole of stdin minus one trailing line break (so `echo pw |` and here-strings work).
+std::string read_password_stdin() {
+  std::string s(std::istreambuf_iterator<char>(std::cin), {});
+  if (!s.empty() && s.back() == '\n') s.pop_back();
+  if (!s.empty() && s.back() == '\r') s.pop_back();
+  return s;
 }
 }  // namespace
 
@@ -185,12 +194,84 @@ void admin_cli::attach(CLI::App& root, std::optional<std::string>& config_path) 
     u->add_option("--redirect-uris", *redirects);
   }
 
+  // ---- users ----
+  attach_users(set);
+
   // ---- keys ----
   auto* k = admin_->add_subcommand("key", "Signing keys");
   k->require_subcommand(1);
   k->add_subcommand("list", "List signing keys")->callback([=] { set("GET", "/admin/keys"); });
   k->add_subcommand("rotate", "Make a fresh key current (a running server picks it up within a second)")
       ->callback([=] { set("POST", "/admin/keys/rotate"); });
+}
+
+// `admin user …`: the /admin/users routes. Passwords come from --password or, to keep them out
+// of shell history and the process list, from stdin with --password-stdin.
+void admin_cli::attach_users(const setter& set) {
+  auto* us = admin_->add_subcommand("user", "Users who sign in interactively");
+  us->require_subcommand(1);
+  auto email = std::make_shared<std::string>(), name = std::make_shared<std::string>(),
+       role = std::make_shared<std::string>(), password = std::make_shared<std::string>(),
+       id = std::make_shared<std::string>(), status = std::make_shared<std::string>();
+  auto from_stdin = std::make_shared<bool>(false), force = std::make_shared<bool>(false);
+  auto limit = std::make_shared<int>(100);
+  auto take_password = [=](json::object& o) {
+    if (*from_stdin) *password = read_password_stdin();
+    if (*from_stdin || !password->empty()) o["password"] = *password;
+  };
+  auto password_opts = [=](CLI::App* c) {
+    auto* flag = c->add_flag("--password-stdin", *from_stdin, "Read the password from stdin");
+    c->add_option("--password", *password, "Password (prefer --password-stdin)")->excludes(flag);
+  };
+  auto* c = us->add_subcommand("create", "Create a local user");
+  c->add_option("--email", *email, "Email (the sign-in name, unique ignoring case)")->required();
+  c->add_option("--name", *name, "Display name");
+  c->add_option("--role", *role, "user | admin");
+  password_opts(c);
+  c->callback([=] {
+    json::object o{{"email", *email}};
+    if (!name->empty()) o["name"] = *name;
+    if (!role->empty()) o["role"] = *role;
+    take_password(o);
+    set("POST", "/admin/users", json::serialize(o));
+  });
+  auto* l = us->add_subcommand("list", "List users");
+  l->add_option("--status", *status, "active | disabled");
+  l->add_option("--role", *role, "user | admin");
+  l->add_option("--limit", *limit)->capture_default_str();
+  l->callback([=] {
+    std::string q = "/admin/users?limit=" + std::to_string(*limit);
+    if (!status->empty()) q += "&status=" + http::url_encode(*status);
+    if (!role->empty()) q += "&role=" + http::url_encode(*role);
+    set("GET", q, "");
+  });
+  auto one = [=](const char* verb, const char* help, std::function<void()> cb) {
+    auto* s = us->add_subcommand(verb, help);
+    s->add_option("id", *id, "User id")->required();
+    s->callback(std::move(cb));
+    return s;
+  };
+  auto path = [=] { return "/admin/users/" + http::url_encode(*id); };
+  one("get", "Show a user", [=] { set("GET", path(), ""); });
+  one("disable", "Disable a user and end their sessions", [=] { set("PATCH", path() + "/disable", ""); });
+  one("enable", "Enable a disabled user", [=] { set("PATCH", path() + "/enable", ""); });
+  one("force-logout", "End every session and revoke every token of a user", [=] {
+    set("DELETE", path() + "/tokens", "");
+  })->alias("logout");
+  one("delete", "Delete a user", [=] { set("DELETE", path() + (*force ? "?force=true" : ""), ""); })
+      ->add_flag("--force", *force, "Revoke their active tokens and delete");
+  auto* u = one("update", "Change a user", [=] {
+    json::object o;
+    if (!email->empty()) o["email"] = *email;
+    if (!name->empty()) o["name"] = *name;
+    if (!role->empty()) o["role"] = *role;
+    take_password(o);
+    set("PATCH", path(), json::serialize(o));
+  });
+  u->add_option("--email", *email);
+  u->add_option("--name", *name);
+  u->add_option("--role", *role);
+  password_opts(u);
 }
 
 bool admin_cli::selected() const { return admin_ && admin_->parsed(); }

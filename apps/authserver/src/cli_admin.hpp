@@ -1,7 +1,8 @@
-// `authserver admin resource|client|key …`: the admin API's operations from the command line,
+// `authserver admin resource|client|user|key …`: the admin API's operations from the command line,
 // run in-process against the datastore through the same handlers as the admin port.
 #pragma once
 #include <CLI/CLI.hpp>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -14,6 +15,9 @@ struct admin_cli {
 
  private:
   CLI::App* admin_ = nullptr;
+  // (method, path, body) of the request the parsed command will send.
+  using setter = std::function<void(std::string, std::string, std::string)>;
+  void attach_users(const setter& set);
   std::string method_, path_, body_;
   std::function<void()> prepare_;
 };

@@ -427,6 +427,7 @@ void register_admin_routes(http::router& r, admin_deps& deps) {
   register_client_routes(r, deps);
   register_resource_routes(r, deps);
   register_audit_routes(r, deps);
+  register_user_routes(r, deps);
 }
 
 }  // namespace authplane::api

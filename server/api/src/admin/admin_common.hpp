@@ -101,6 +101,7 @@ void add_route(http::router& r, admin_deps& d, std::string method, std::string p
 std::optional<http::response> check_api_key(const admin_deps& d, const http::request& req);
 
 void register_client_routes(http::router& r, admin_deps& d);
+void register_user_routes(http::router& r, admin_deps& d);  // no-op unless d.users and d.passwords are set
 void register_resource_routes(http::router& r, admin_deps& d);
 void register_audit_routes(http::router& r, admin_deps& d);   // audit + tokens
 void register_system_routes(http::router& r, admin_deps& d);  // auth/verify, keys, stats, system

@@ -58,6 +58,16 @@ ports::presented_client read_client_auth(const http::request& req) {
   return out;
 }
 
+// Content-Type names `type` (parameters such as charset ignored).
+bool is_media_type(const http::request& req, std::string_view type) {
+  auto ct = req.headers.get("Content-Type");
+  if (!ct) return false;
+  std::string_view v = *ct;
+  if (auto semi = v.find(';'); semi != std::string_view::npos) v = v.substr(0, semi);
+  while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
+  return http::iequals(v, type);
+}
+
 bool is_form(const http::request& req) {
   auto ct = req.headers.get("Content-Type");
   if (!ct) return false;
@@ -241,5 +251,38 @@ void register_public_routes(http::router& r, public_deps& d) {
   };
   r.add("POST", "/oauth/introspect", admin_endpoint(true));
   r.add("POST", "/oauth/revoke", admin_endpoint(false));
+
+  if (d.registration) {
+    if (d.registration_limiter) {
+      // Per-IP budget for registrations, on top of the public limiter (reference dcr.rate_limit).
+      auto limit = http::rate_limit_middleware(d.registration_limiter);
+      r.use([limit](http::request& req, http::responder done, const http::handler& next) {
+        if (req.method == "POST" && req.path == "/oauth/register") limit(req, std::move(done), next);
+        else next(req, std::move(done));
+      });
+    }
+    r.add("POST", "/oauth/register", [&d](http::request& req, http::responder done) {
+      const bool plain = prefers_plain_json(req);
+      auto fail = [&](oauth_errc c, std::string desc) {
+        auto resp = oauth_error_response(oauth_error{c, std::move(desc), {}}, plain);
+        resp.set_header("Cache-Control", "no-store");
+        done(std::move(resp));
+      };
+      if (req.body.size() > d.max_json_bytes) return fail(oauth_errc::invalid_request, "request body too large");
+      if (!is_media_type(req, "application/json"))
+        return fail(oauth_errc::invalid_request, "content type must be application/json");
+      auto out = d.registration->register_client({req.body, req.remote_ip});
+      if (auto* e = std::get_if<oauth_error>(&out)) {
+        auto resp = oauth_error_response(*e, plain);
+        resp.set_header("Cache-Control", "no-store");
+        done(std::move(resp));
+        return;
+      }
+      auto resp = http::response::json(201, std::move(std::get<ports::registration_reply>(out).body));
+      resp.set_header("Cache-Control", "no-store");
+      resp.set_header("Pragma", "no-cache");
+      done(std::move(resp));
+    });
+  }
 }
 }  // namespace authplane::api

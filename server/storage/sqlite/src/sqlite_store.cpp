@@ -521,6 +521,7 @@ result<ports::change_versions> sqlite_store::versions() {
     std::string name = st->text(0);
     if (name == "clients") v.clients = st->int64(1);
     else if (name == "resources") v.resources = st->int64(1);
+    else if (name == "users") v.users = st->int64(1);
   }
   if (rc != SQLITE_DONE) return map_error(rc, "change_versions");
   return v;
@@ -815,6 +816,174 @@ result<std::size_t> sqlite_store::count_active_issuances(std::string_view client
   int rc = st->step();
   if (rc != SQLITE_ROW) return map_error(rc, "count_active_issuances");
   return static_cast<std::size_t>(st->int64(0));
+}
+
+// ---- user_store ---------------------------------------------------------------------------------
+
+namespace {
+constexpr const char* user_cols =
+    "id, email, name, password_hash, role, status, provider, provider_sub, created_at, updated_at, "
+    "session_generation, version";
+
+domain::user read_user(const statement& st) {
+  domain::user u;
+  u.id = st.text(0);
+  u.email = st.text(1);  // NULL reads as ""
+  u.name = st.text(2);
+  u.password_hash = st.text(3);
+  u.role = st.text(4);
+  u.status = st.text(5);
+  u.provider = st.text(6);
+  u.provider_sub = st.text(7);
+  u.created_at = st.int64(8);
+  u.updated_at = st.int64(9);
+  u.session_generation = st.int64(10);
+  u.version = st.int64(11);
+  return u;
+}
+
+// email .. session_generation (10 parameters) starting at `first`. An empty email is stored as
+// NULL so that many federated users without one do not collide on the unique index.
+void bind_user_fields(statement& st, int first, const domain::user& u) {
+  int i = first;
+  if (u.email.empty()) st.bind_null(i++);
+  else st.bind(i++, std::string_view(u.email));
+  st.bind(i++, std::string_view(u.name));
+  st.bind(i++, std::string_view(u.password_hash));
+  st.bind(i++, std::string_view(u.role));
+  st.bind(i++, std::string_view(u.status));
+  st.bind(i++, std::string_view(u.provider));
+  st.bind(i++, std::string_view(u.provider_sub));
+  st.bind(i++, u.created_at);
+  st.bind(i++, u.updated_at);
+  st.bind(i++, u.session_generation);
+}
+
+result<std::optional<domain::user>> find_one_user(connection& c, const char* where, std::string_view key) {
+  auto st = c.prepare(std::string("SELECT ") + user_cols + " FROM users WHERE " + where);
+  if (!st) return st.error();
+  st->bind(1, key);
+  int rc = st->step();
+  if (rc == SQLITE_DONE) return std::optional<domain::user>();
+  if (rc != SQLITE_ROW) return map_error(rc, "find_user");
+  return std::optional<domain::user>(read_user(*st));
+}
+}  // namespace
+
+result<std::optional<domain::user>> sqlite_store::find_user(std::string_view id) {
+  impl::lease c(*impl_);
+  return find_one_user(*c, "id = ?", id);
+}
+
+result<std::optional<domain::user>> sqlite_store::find_user_by_email(std::string_view email) {
+  if (email.empty()) return std::optional<domain::user>();
+  impl::lease c(*impl_);
+  return find_one_user(*c, "email = ?", email);  // the column's NOCASE collation applies
+}
+
+result<void> sqlite_store::create_user(const domain::user& u) {
+  return impl_->write([&](connection& c) -> result<void> {
+    auto st = c.prepare(std::string("INSERT INTO users (") + user_cols +
+                        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!st) return st.error();
+    st->bind(1, std::string_view(u.id));
+    bind_user_fields(*st, 2, u);
+    st->bind(12, u.version);
+    return run(*st, "create_user");
+  });
+}
+
+result<void> sqlite_store::update_user(const domain::user& u) {
+  return impl_->write([&](connection& c) -> result<void> {
+    {
+      auto st = c.prepare(
+          "UPDATE users SET email = ?, name = ?, password_hash = ?, role = ?, status = ?, provider = ?, "
+          "provider_sub = ?, created_at = ?, updated_at = ?, session_generation = ?, version = version + 1 "
+          "WHERE id = ? AND version = ?");
+      if (!st) return st.error();
+      bind_user_fields(*st, 1, u);
+      st->bind(11, std::string_view(u.id));
+      st->bind(12, u.version);
+      if (auto r = run(*st, "update_user"); !r) return r;  // a taken email maps to conflict
+      if (st->changes() > 0) return {};
+    }
+    auto found = exists(c, "SELECT 1 FROM users WHERE id = ?", u.id);
+    if (!found) return found.error();
+    return fail(*found == presence::present ? errc::conflict : errc::not_found);
+  });
+}
+
+result<std::vector<domain::user>> sqlite_store::list_users(const ports::user_filter& f, ports::list_page page) {
+  std::string sql = std::string("SELECT ") + user_cols + " FROM users WHERE 1 = 1";
+  if (!f.status.empty()) sql += " AND status = ?";
+  if (!f.role.empty()) sql += " AND role = ?";
+  sql += " ORDER BY created_at DESC, id ASC LIMIT ? OFFSET ?";
+  impl::lease c(*impl_);
+  auto st = (*c).prepare(sql);
+  if (!st) return st.error();
+  int i = 1;
+  if (!f.status.empty()) st->bind(i++, std::string_view(f.status));
+  if (!f.role.empty()) st->bind(i++, std::string_view(f.role));
+  st->bind(i++, clamp64(page.limit));
+  st->bind(i++, clamp64(page.offset));
+  std::vector<domain::user> out;
+  for (;;) {
+    int rc = st->step();
+    if (rc == SQLITE_DONE) break;
+    if (rc != SQLITE_ROW) return map_error(rc, "list_users");
+    out.push_back(read_user(*st));
+  }
+  return out;
+}
+
+result<void> sqlite_store::delete_user(std::string_view id) {
+  return impl_->write([&](connection& c) -> result<void> {
+    auto st = c.prepare("DELETE FROM users WHERE id = ?");
+    if (!st) return st.error();
+    st->bind(1, id);
+    if (auto r = run(*st, "delete_user"); !r) return r;
+    if (st->changes() == 0) return fail(errc::not_found);
+    return {};
+  });
+}
+
+result<std::size_t> sqlite_store::count_active_user_tokens(std::string_view user_id, std::int64_t now) {
+  impl::lease c(*impl_);
+  auto st = (*c).prepare(
+      "SELECT COUNT(*) FROM issuances WHERE subject_user_id = ? AND subject_user_id <> '' AND revoked_at IS NULL "
+      "AND expires_at > ?");
+  if (!st) return st.error();
+  st->bind(1, user_id);
+  st->bind(2, now);
+  int rc = st->step();
+  if (rc != SQLITE_ROW) return map_error(rc, "count_active_user_tokens");
+  return static_cast<std::size_t>(st->int64(0));
+}
+
+result<std::size_t> sqlite_store::end_user_sessions(std::string_view user_id, std::int64_t at) {
+  return impl_->write([&](connection& c) -> result<std::size_t> {
+    return detail::in_transaction<std::size_t>(c, "end_user_sessions", [&]() -> result<std::size_t> {
+      {
+        auto st = c.prepare(
+            "UPDATE users SET session_generation = session_generation + 1, version = version + 1, updated_at = ? "
+            "WHERE id = ?");
+        if (!st) return st.error();
+        st->bind(1, at);
+        st->bind(2, user_id);
+        if (auto r = run(*st, "end_user_sessions"); !r) return r.error();
+        if (st->changes() == 0) return fail(errc::not_found);
+      }
+      // The repeated `<> ''` lets SQLite use the partial index issuances_subject_idx.
+      auto st = c.prepare(
+          "UPDATE issuances SET revoked_at = ? WHERE subject_user_id = ? AND subject_user_id <> '' "
+          "AND revoked_at IS NULL");
+      if (!st) return st.error();
+      st->bind(1, at);
+      st->bind(2, user_id);
+      if (auto r = run(*st, "end_user_sessions"); !r) return r.error();
+      return static_cast<std::size_t>(st->changes());
+    });
+  });
 }
 
 // ---- audit_store --------------------------------------------------------------------------------

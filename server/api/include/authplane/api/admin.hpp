@@ -1,4 +1,4 @@
-// Admin REST API (the :9001 port): clients, resources, keys, tokens, audit, stats, system.
+// Admin REST API (the :9001 port): clients, resources, users, keys, tokens, audit, stats, system.
 // Every route under /admin/ requires `Authorization: Bearer <api_key>` (constant-time compare);
 // errors other than 401 are application/problem+json. Each mutation writes an audit event
 // (best-effort: a failed audit write never fails the request).
@@ -38,6 +38,9 @@ struct admin_deps {
   std::int64_t audit_max_lookback = 720 * 3600;
   std::function<void()> on_resources_changed;  // optional: lets the public side refresh caches
   std::function<void()> on_clients_changed;    // optional
+  // /admin/users is served only when both are set (a build without interactive sign-in has none).
+  ports::user_store* users = nullptr;
+  ports::password_hasher* passwords = nullptr;
 };
 
 // Registers every /admin/* route on `r`, plus a middleware that answers 401 for any /admin/*

@@ -10,6 +10,7 @@
 
 #include "authplane/core/clock.hpp"
 #include "authplane/domain/oauth_error.hpp"
+#include "authplane/http/rate_limit.hpp"
 #include "authplane/http/server.hpp"
 #include "authplane/ports/oauth.hpp"
 #include "authplane/ports/stores.hpp"
@@ -25,6 +26,11 @@ struct public_deps {
   std::vector<std::string> allowed_origins;  // CORS; empty = off; "*" allowed
   bool hsts = false;                         // Strict-Transport-Security (secure deployments)
   std::size_t max_form_bytes = 64 * 1024;
+  // POST /oauth/register (RFC 7591): routed when set. JSON bodies up to max_json_bytes; an
+  // optional per-IP limiter (dcr.rate_limit / dcr.rate_limit_burst) in front of it.
+  ports::registration_service* registration = nullptr;
+  std::shared_ptr<http::rate_limiter> registration_limiter;
+  std::size_t max_json_bytes = 1024 * 1024;
 };
 
 void register_public_routes(http::router& r, public_deps& deps);

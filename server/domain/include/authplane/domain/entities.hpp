@@ -42,6 +42,37 @@ struct client {
   }
 };
 
+namespace user_status {
+inline constexpr const char* active = "active";
+inline constexpr const char* disabled = "disabled";
+}  // namespace user_status
+
+namespace user_role {
+inline constexpr const char* admin = "admin";  // informational: the admin API uses its API key
+inline constexpr const char* user = "user";
+}  // namespace user_role
+
+// A person who signs in interactively. Local users are keyed by email (unique, compared
+// case-insensitively); federated users by (provider, provider_sub) and may have no email.
+struct user {
+  std::string id;                 // 16 random bytes base64url (22 chars)
+  std::string email;
+  std::string name;               // display name, may be empty
+  std::string password_hash;      // PHC string "$argon2id$v=19$m=...,t=...,p=1$salt$hash"; empty = no local password
+  std::string role = user_role::user;
+  std::string status = user_status::active;
+  std::string provider = "local";  // local | oidc
+  std::string provider_sub;
+  std::int64_t created_at = 0;
+  std::int64_t updated_at = 0;
+  // Bumped by force-logout, disable and password change. A session records the generation it
+  // was created under and is void once the user's generation moved on.
+  std::int64_t session_generation = 0;
+  std::int64_t version = 1;       // optimistic lock
+
+  bool is_active() const { return status == user_status::active; }
+};
+
 struct scope_def {
   std::string name;
   std::string description;

@@ -73,4 +73,24 @@ class discovery_service {
   virtual std::optional<std::string> protected_resource_metadata(std::string_view ref) const = 0;
 };
 
+// POST /oauth/register (RFC 7591 dynamic client registration). The API layer checks the media
+// type and size; the service parses the JSON body, applies the registration mode and validation
+// and stores the client. Success: the 201 client information response body.
+struct registration_request {
+  std::string body;  // application/json
+  std::string remote_ip;
+};
+
+struct registration_reply {
+  std::string body;  // RFC 7591 §3.2.1 client information response (JSON)
+};
+
+using registration_outcome = std::variant<registration_reply, domain::oauth_error>;
+
+class registration_service {
+ public:
+  virtual ~registration_service() = default;
+  virtual registration_outcome register_client(const registration_request& req) = 0;
+};
+
 }  // namespace authplane::ports

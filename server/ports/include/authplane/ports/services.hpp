@@ -1,6 +1,7 @@
 // Input ports: use cases the API layer calls. Implemented in server/services; the composition
 // root (apps/authserver) wires concrete objects. All methods are thread-safe.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -25,6 +26,25 @@ class client_secrets {
   };
   virtual generated generate() = 0;
   virtual bool verify(std::string_view secret, std::string_view stored_hash) const = 0;
+};
+
+// User passwords: a slow, salted, memory-hard hash (PHC string). Unlike client secrets these
+// are chosen by people, so the cost of each guess is what protects a stolen database.
+class password_hasher {
+ public:
+  // Length bounds in bytes, enforced where passwords are set. 8 keeps out the trivially
+  // guessable; 1024 bounds what an unauthenticated sign-in request can make the server hash.
+  static constexpr std::size_t min_bytes = 8;
+  static constexpr std::size_t max_bytes = 1024;
+
+  virtual ~password_hasher() = default;
+  // Fails only when the hash cannot be computed (the memory limit cannot be allocated).
+  virtual result<std::string> hash(std::string_view password) const = 0;
+  // Constant-time on the hash comparison; false for malformed stored hashes.
+  virtual bool verify(std::string_view password, std::string_view stored_hash) const = 0;
+  // True when `stored_hash` was made with other parameters than the current ones (rehash on
+  // the next successful sign-in).
+  virtual bool needs_rehash(std::string_view stored_hash) const = 0;
 };
 
 struct key_info {

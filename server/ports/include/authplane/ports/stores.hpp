@@ -51,6 +51,35 @@ class resource_store {
   virtual result<std::vector<domain::resource>> list_resources(list_page page) = 0;
 };
 
+struct user_filter {
+  std::string status;  // empty = any
+  std::string role;    // empty = any
+};
+
+class user_store {
+ public:
+  virtual ~user_store() = default;
+  virtual result<std::optional<domain::user>> find_user(std::string_view id) = 0;
+  // Case-insensitive (ASCII) match on email.
+  virtual result<std::optional<domain::user>> find_user_by_email(std::string_view email) = 0;
+  // conflict when the id or the email (case-insensitively) exists.
+  virtual result<void> create_user(const domain::user& u) = 0;
+  // Replaces the row whose id and version match, storing version+1. not_found when absent;
+  // conflict when the version moved on or the new email belongs to another user.
+  virtual result<void> update_user(const domain::user& u) = 0;
+  // Newest first (created_at, then id).
+  virtual result<std::vector<domain::user>> list_users(const user_filter& f, list_page page) = 0;
+  // Deletes the user row only: its issuances stay (revoked or not) as the forensic record.
+  // not_found when absent.
+  virtual result<void> delete_user(std::string_view id) = 0;
+  // Unrevoked, unexpired issuances whose subject is this user.
+  virtual result<std::size_t> count_active_user_tokens(std::string_view user_id, std::int64_t now) = 0;
+  // Force logout, atomically: bumps session_generation (and version, updated_at = at) and revokes
+  // every unrevoked issuance of the user. Returns how many issuances it revoked. not_found when
+  // the user does not exist.
+  virtual result<std::size_t> end_user_sessions(std::string_view user_id, std::int64_t at) = 0;
+};
+
 struct issuance_filter {
   std::string client_id;
   std::string user_id;
@@ -126,6 +155,7 @@ class health_store {
 struct change_versions {
   std::int64_t clients = 0;
   std::int64_t resources = 0;
+  std::int64_t users = 0;
 };
 
 class change_feed {

@@ -1,5 +1,5 @@
-// SQLite adapter for the storage ports: clients, resources, issuances, audit, runtime settings
-// and health, in one database file.
+// SQLite adapter for the storage ports: clients, resources, users, issuances, audit, runtime
+// settings and health, in one database file.
 //
 //   auto s = sqlite_store::open({.path = "data/authserver.db"});
 //   if (!s) return s.error();                       // domain::errc::storage_failure
@@ -40,7 +40,8 @@
 // Shutdown. The destructor stops accepting work (new calls fail with storage_failure), lets the
 // writer drain and commit everything already queued, calls every pending `done`, and joins.
 //
-// Ordering of lists: clients newest first (issued_at, then id); resources by slug; issuances
+// Ordering of lists: clients newest first (issued_at, then id); users newest first (created_at,
+// then id); resources by slug; issuances
 // and audit events newest first (issued_at / created_at, then insertion order). A page limit of
 // 0 returns no rows. update_resource keeps the stored created_at.
 #pragma once
@@ -78,7 +79,8 @@ class sqlite_store final : public ports::client_store,
                            public ports::audit_store,
                            public ports::settings_store,
                            public ports::health_store,
-                           public ports::change_feed {
+                           public ports::change_feed,
+                           public ports::user_store {
  public:
   // Opens (creating if needed, file mode 0600), configures the connections, runs the
   // migrations and starts the writer thread. storage_failure when any step fails.
@@ -116,6 +118,16 @@ class sqlite_store final : public ports::client_store,
   result<std::vector<domain::issuance>> list_issuances(const ports::issuance_filter& f,
                                                        ports::list_page page) override;
   result<std::size_t> count_active_issuances(std::string_view client_id, std::int64_t now) override;
+
+  // user_store
+  result<std::optional<domain::user>> find_user(std::string_view id) override;
+  result<std::optional<domain::user>> find_user_by_email(std::string_view email) override;
+  result<void> create_user(const domain::user& u) override;
+  result<void> update_user(const domain::user& u) override;
+  result<std::vector<domain::user>> list_users(const ports::user_filter& f, ports::list_page page) override;
+  result<void> delete_user(std::string_view id) override;
+  result<std::size_t> count_active_user_tokens(std::string_view user_id, std::int64_t now) override;
+  result<std::size_t> end_user_sessions(std::string_view user_id, std::int64_t at) override;
 
   // audit_store
   result<void> append_audit(const domain::audit_event& ev) override;
