@@ -130,15 +130,17 @@ TEST_F(Inbound, EncodedSlashDoesNotMatchLiteralSlash) {
 
 // Percent-encoding hex case is not folded (the Python/TypeScript behaviour, not Go's): a proof
 // for %2f does not match a request for %2F. Pinned so a change is deliberate.
-TEST_F(Inbound, PercentHexCaseIsNotFolded) {
+// Checklist 69: hex digits of a percent-encoding fold (%2f == %2F, RFC 3986 §6.2.2.1), but an
+// encoded slash never equals a literal one (EncodedSlashDoesNotMatchLiteralSlash).
+TEST_F(Inbound, PercentHexCaseIsFolded) {
   proof_parts p;
   p.claims["htu"] = "https://mcp.example/a%2fb";
   const std::string t = bound_token();
-  EXPECT_EQ(send(t, p.sign(t), "https://mcp.example/a%2Fb").denied.code, errc::dpop_proof_invalid);
-  proof_parts same;
-  same.claims["htu"] = "https://mcp.example/a%2Fb";
-  same.claims["jti"] = "same-case";
-  EXPECT_TRUE(send(t, same.sign(t), "https://mcp.example/a%2Fb"));
+  EXPECT_TRUE(send(t, p.sign(t), "https://mcp.example/a%2Fb"));
+  proof_parts other;
+  other.claims["htu"] = "https://mcp.example/a%2Fc";
+  other.claims["jti"] = "other-octet";
+  EXPECT_EQ(send(t, other.sign(t), "https://mcp.example/a%2Fb").denied.code, errc::dpop_proof_invalid);
 }
 
 // ---- 71: iat window (symmetric, dpop_max_age_seconds = 300)

@@ -21,7 +21,8 @@ struct uri_parts {
 };
 
 // RFC 9449 §4.3 (9) with RFC 3986 §6.2.2/§6.2.3 normalization: scheme and host compared
-// case-insensitively, default ports made explicit, an empty path is "/"; query and fragment
+// case-insensitively, default ports made explicit, an empty path is "/", percent-encoding hex
+// digits upper-cased; query and fragment
 // are not part of the comparison.
 std::optional<uri_parts> split_uri(std::string_view text) {
   auto u = boost::urls::parse_uri(text);
@@ -40,6 +41,13 @@ std::optional<uri_parts> split_uri(std::string_view text) {
   p.port = std::string(port);
   p.path = std::string(u->encoded_path());
   if (p.path.empty()) p.path = "/";
+  // RFC 3986 §6.2.2.1: the hex digits of a percent-encoding are case-insensitive (%2f == %2F);
+  // the encoded octet itself is kept, so %2F still differs from a literal '/'.
+  for (std::size_t i = 0; i + 2 < p.path.size(); ++i) {
+    if (p.path[i] != '%') continue;
+    for (std::size_t j = i + 1; j <= i + 2; ++j)
+      if (p.path[j] >= 'a' && p.path[j] <= 'f') p.path[j] = static_cast<char>(p.path[j] - 32);
+  }
   return p;
 }
 
