@@ -56,6 +56,30 @@ std::optional<std::string> load_pepper(const config::config& cfg, std::string& e
   return pepper;
 }
 
+// session.secret: configured, or generated once beside the signing keys (0600) like the pepper,
+// so sessions survive a restart. Only when that file cannot be written is the secret ephemeral.
+std::string load_session_secret(const config::config& cfg) {
+  if (!cfg.session.secret.empty()) return cfg.session.secret;
+  fs::path file = fs::path(cfg.signing.key_path) / "session_secret";
+  if (std::ifstream in{file}; in) {
+    std::string v;
+    std::getline(in, v);
+    if (v.size() >= 32) return v;
+  }
+  std::string secret = random_token(32);
+  fs::path tmp = file;
+  tmp += ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  std::string line = secret + "\n";
+  bool ok = fd >= 0 && ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) && ::fsync(fd) == 0;
+  if (fd >= 0) ::close(fd);
+  if (!ok || ::rename(tmp.c_str(), file.c_str()) != 0) {
+    log::warn("session.secret_ephemeral", {{"detail", "cannot write " + file.string() +
+                                                          "; sessions end when the server restarts"}});
+  }
+  return secret;
+}
+
 std::string slug_from_host(const std::string& uri) {
   auto u = boost::urls::parse_uri(uri);
   std::string host = u ? std::string(u->host()) : uri;
@@ -193,8 +217,14 @@ std::unique_ptr<application> build(const config::config& cfg, std::string& error
   oo.dpop_require_nonce = cfg.dpop.require_nonce;
   oo.dpop_nonce_ttl = secs(cfg.dpop.nonce_ttl);
   oo.dpop_proof_lifetime = secs(cfg.dpop.proof_lifetime);
-  a->oauth = std::make_unique<services::oauth_service>(
-      oo, services::oauth_deps{*a->clients, *a->store, *a->store, *a->secrets, *a->replay, *a->catalog, *a->keys, a->clk});
+  oo.user_token_ttl = secs(cfg.dcr.default_token_expiry);
+  oo.refresh_ttl = secs(cfg.dcr.default_refresh_expiry);
+  services::oauth_deps od{*a->clients, *a->store, *a->store, *a->secrets, *a->replay, *a->catalog, *a->keys, a->clk};
+  od.codes = a->store.get();
+  od.refresh = a->store.get();
+  od.users = a->store.get();
+  a->oauth = std::make_unique<services::oauth_service>(oo, od);
+  a->codes = std::make_unique<services::code_issuer>(*a->store, a->clk);
 
   services::discovery_options dopt;
   dopt.issuer = cfg.server.issuer;
@@ -243,6 +273,23 @@ std::unique_ptr<application> build(const config::config& cfg, std::string& error
     if (auto r = catalog->refresh(); !r) log::error("catalog.refresh_failed", {{"error", r.error().message()}});
   };
   api::register_admin_routes(a->admin_router, *a->admin);
+
+  // Browser pages (login, logout, authorize, consent) on the public port.
+  a->sessions = std::make_unique<services::hmac_browser_sessions>(load_session_secret(cfg));
+  a->lockout = std::make_unique<services::login_lockout>(services::lockout_options{
+      cfg.rate_limit.auth_fail_max, secs(cfg.rate_limit.auth_fail_window), secs(cfg.rate_limit.auth_lockout),
+      static_cast<std::size_t>(cfg.rate_limit.max_tracked_identities)});
+  a->pending = std::make_unique<storage::memory::pending_authorizations>(secs(cfg.oauth.state_max_age));
+  a->browser = std::make_unique<api::browser_deps>(api::browser_deps{
+      *a->clients, *a->store, *a->store, *a->store, *a->passwords, *a->sessions, *a->lockout, *a->pending, *a->codes, a->clk});
+  a->browser->issuer = cfg.server.issuer;
+  a->browser->cookie_name = cfg.session.cookie_name;
+  a->browser->session_max_age = secs(cfg.session.max_age);
+  a->browser->secure_cookies = cfg.session.secure || cfg.server.issuer.starts_with("https://");
+  a->browser->same_site = cfg.session.same_site;
+  a->browser->fail_closed = cfg.session.fail_closed;
+  a->browser->require_scope = cfg.oauth.require_scope;
+  api::register_browser_routes(a->public_router, *a->browser);
   return a;
 }
 

@@ -4,12 +4,15 @@
 #include <string>
 
 #include "authplane/api/admin.hpp"
+#include "authplane/api/browser.hpp"
 #include "authplane/api/public.hpp"
 #include "authplane/config/config.hpp"
 #include "authplane/core/clock.hpp"
 #include "authplane/http/server.hpp"
+#include "authplane/services/browser_sessions.hpp"
 #include "authplane/services/catalog.hpp"
 #include "authplane/services/client_cache.hpp"
+#include "authplane/services/codes.hpp"
 #include "authplane/services/discovery.hpp"
 #include "authplane/services/keys.hpp"
 #include "authplane/services/oauth.hpp"
@@ -17,6 +20,7 @@
 #include "authplane/services/passwords.hpp"
 #include "authplane/services/secrets.hpp"
 #include "authplane/storage/keyfile/keyfile_store.hpp"
+#include "authplane/storage/memory/pending_authorizations.hpp"
 #include "authplane/storage/memory/replay_cache.hpp"
 #include "authplane/storage/sqlite/sqlite_store.hpp"
 
@@ -35,10 +39,16 @@ struct application {
   std::unique_ptr<services::signing_keys> keys;
   std::unique_ptr<services::resource_catalog> catalog;
   std::unique_ptr<services::oauth_service> oauth;
+  std::unique_ptr<services::code_issuer> codes;  // ports::authorization_codes for the browser pages
   std::unique_ptr<services::discovery> disc;
   std::unique_ptr<services::registration> dcr;  // POST /oauth/register (RFC 7591)
   std::unique_ptr<api::admin_deps> admin;
   std::unique_ptr<api::public_deps> pub;
+  // Browser pages: /login, /logout, /oauth/authorize, /consent.
+  std::unique_ptr<services::hmac_browser_sessions> sessions;
+  std::unique_ptr<services::login_lockout> lockout;
+  std::unique_ptr<storage::memory::pending_authorizations> pending;
+  std::unique_ptr<api::browser_deps> browser;
   http::router public_router;
   http::router admin_router;
 };

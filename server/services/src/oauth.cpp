@@ -9,6 +9,7 @@
 #include "authplane/core/log.hpp"
 #include "authplane/core/random.hpp"
 #include "authplane/core/scope.hpp"
+#include "authplane/services/codes.hpp"
 
 namespace authplane::services {
 namespace json = boost::json;
@@ -77,6 +78,12 @@ oauth_service::oauth_service(oauth_options opts, oauth_deps deps) : opts_(std::m
     grants_.emplace(std::move(name), std::move(h));
   };
   if (opts_.client_credentials_enabled) add(make_client_credentials_grant());
+  // authorization_code and refresh_token are listed by grant_types() already: registered
+  // without joining grant_order_.
+  if (deps_.codes && deps_.refresh && deps_.users) {
+    grants_.emplace("authorization_code", make_authorization_code_grant());
+    grants_.emplace("refresh_token", make_refresh_token_grant());
+  }
 }
 
 oauth_service::~oauth_service() = default;
@@ -200,7 +207,10 @@ void oauth_service::token(ports::token_request req, std::function<void(ports::to
     }
     return;
   }
-  auto authed = authenticate(req.auth, req.form, /*allow_public=*/false);
+  // Public clients (no secret) redeem codes and refresh tokens; PKCE and the refresh token's
+  // client binding stand in for the secret.
+  const bool public_ok = *gt == "authorization_code" || *gt == "refresh_token";
+  auto authed = authenticate(req.auth, req.form, /*allow_public=*/public_ok);
   if (auto* e = std::get_if<oauth_error>(&authed)) {
     done(ports::endpoint_failure{std::move(*e), {}});
     return;
@@ -232,6 +242,7 @@ void oauth_service::issue(const issue_params& p, std::function<void(ports::token
   rec.id = random_token(16);
   rec.jti = new_jti();
   rec.subject_user_id = p.client ? std::string() : p.subject;
+  if (!p.user_id.empty()) rec.subject_user_id = p.user_id;
   rec.client_id = p.client ? p.client->id : std::string();
   rec.resource_id = p.resource_id;
   rec.audience = p.audience;
@@ -259,6 +270,12 @@ void oauth_service::issue(const issue_params& p, std::function<void(ports::token
   claims["exp"] = rec.expires_at;
   if (!p.dpop_jkt.empty()) claims["cnf"] = json::object{{"jkt", p.dpop_jkt}};
   if (!rec.agent_id.empty()) claims["agent_id"] = rec.agent_id;
+  if (p.before_record) {
+    if (auto err = p.before_record(rec)) {
+      done(ports::endpoint_failure{std::move(*err), {}});
+      return;
+    }
+  }
   auto token = jose::sign_compact(header, claims, *keys->signer, keys->alg);
   if (!token) {
     done(ports::endpoint_failure{oauth_error::internal("sign: " + token.error().message()), {}});
@@ -279,6 +296,7 @@ void oauth_service::issue(const issue_params& p, std::function<void(ports::token
   body["access_token"] = std::move(*token);
   body["token_type"] = rec.token_type;
   body["expires_in"] = p.ttl;
+  if (!p.refresh_token.empty()) body["refresh_token"] = p.refresh_token;
   if (!rec.scopes.empty()) body["scope"] = rec.scopes;
   std::string reply = json::serialize(body);
   // The token is handed out only once its issuance row is committed (durable across kill -9).
@@ -311,6 +329,16 @@ ports::token_outcome oauth_service::introspect(const ports::introspection_reques
   auto rec = deps_.issuances.find_issuance_by_jti(jti);
   if (!rec || !*rec || (*rec)->revoked_at) return ports::endpoint_reply{inactive, {}};
   const auto& iss = **rec;
+  // Tokens minted from a refresh family die with it (reuse detection, code replay, revocation),
+  // and user tokens with their user (reference §2.5).
+  if (deps_.refresh && (iss.grant_type == "authorization_code" || iss.grant_type == "refresh_token")) {
+    auto fam = deps_.refresh->family_of_access_token(jti);
+    if (!fam || (*fam && (*fam)->revoked_at)) return ports::endpoint_reply{inactive, {}};
+  }
+  if (!iss.subject_user_id.empty() && deps_.users) {
+    auto u = deps_.users->find_user(iss.subject_user_id);
+    if (!u || !*u || !(*u)->is_active()) return ports::endpoint_reply{inactive, {}};
+  }
   // The issuing client must still be active.
   if (auto c = deps_.clients.find_client(token_client); !c || !*c || !(*c)->is_active())
     return ports::endpoint_reply{inactive, {}};
@@ -350,6 +378,23 @@ ports::token_outcome oauth_service::revoke(const ports::introspection_request& r
   const auto& caller = std::get<domain::client>(authed);
   const std::string* tok = find_param(req.form, "token");
   if (!tok || tok->empty()) return fail(oauth_errc::invalid_request, "token parameter is required");
+  // Refresh tokens are opaque (no '.'): revoking one revokes its whole family and every access
+  // token minted from it (reference §2.4). Another client's token is silently ignored.
+  if (deps_.refresh && tok->find('.') == std::string::npos && tok->size() <= 512) {
+    auto found = deps_.refresh->find_refresh(secret_hash(*tok));
+    if (!found) return ports::endpoint_failure{oauth_error::internal("refresh lookup"), {}};
+    if (*found && (*found)->family.client_id == caller.id && !(*found)->family.revoked_at) {
+      const auto now = deps_.clk.now();
+      auto n = deps_.refresh->revoke_family((*found)->family.id, now, "revoked_by_client");
+      if (!n) return ports::endpoint_failure{oauth_error::internal("revoke family: " + n.error().message()), {}};
+      domain::audit_event ev{random_token(16), "family.revoked", caller.id, caller.id, req.remote_ip,
+                             "family=" + (*found)->family.id + " reason=revoked_by_client revoked_tokens=" +
+                                 std::to_string(*n),
+                             "", now};
+      (void)deps_.audit.append_audit(ev);
+    }
+    return ports::endpoint_reply{{}, {}};
+  }
   auto keys = deps_.keys.snapshot();
   jose::jwt_check chk;
   chk.issuer = opts_.issuer;

@@ -1049,6 +1049,64 @@ result<void> sqlite_store::put_setting(std::string_view key, std::string_view va
   });
 }
 
+// ---- consent_store ------------------------------------------------------------------------------
+
+namespace {
+result<std::optional<domain::consent_grant>> find_one_consent(connection& c, std::string_view user_id,
+                                                              std::string_view client_id, std::string_view resource,
+                                                              bool include_revoked) {
+  auto st = c.prepare(std::string("SELECT id, user_id, client_id, resource, scopes, created_at, updated_at, revoked_at "
+                                  "FROM consent_grants WHERE user_id = ? AND client_id = ? AND resource = ?") +
+                      (include_revoked ? "" : " AND revoked_at IS NULL"));
+  if (!st) return st.error();
+  st->bind(1, user_id);
+  st->bind(2, client_id);
+  st->bind(3, resource);
+  int rc = st->step();
+  if (rc == SQLITE_DONE) return std::optional<domain::consent_grant>();
+  if (rc != SQLITE_ROW) return map_error(rc, "find_consent");
+  domain::consent_grant g;
+  g.id = st->text(0);
+  g.user_id = st->text(1);
+  g.client_id = st->text(2);
+  g.resource = st->text(3);
+  g.scopes = st->text(4);
+  g.created_at = st->int64(5);
+  g.updated_at = st->int64(6);
+  if (!st->is_null(7)) g.revoked_at = st->int64(7);
+  return std::optional<domain::consent_grant>(std::move(g));
+}
+}  // namespace
+
+result<std::optional<domain::consent_grant>> sqlite_store::find_consent(std::string_view user_id,
+                                                                        std::string_view client_id,
+                                                                        std::string_view resource) {
+  impl::lease c(*impl_);
+  return find_one_consent(*c, user_id, client_id, resource, false);
+}
+
+result<domain::consent_grant> sqlite_store::upsert_consent(const domain::consent_grant& g) {
+  return impl_->write([&](connection& c) -> result<domain::consent_grant> {
+    auto st = c.prepare(
+        "INSERT INTO consent_grants (id, user_id, client_id, resource, scopes, created_at, updated_at, revoked_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, NULL) ON CONFLICT (user_id, client_id, resource) DO UPDATE SET "
+        "scopes = excluded.scopes, updated_at = excluded.updated_at, revoked_at = NULL");
+    if (!st) return st.error();
+    st->bind(1, std::string_view(g.id));
+    st->bind(2, std::string_view(g.user_id));
+    st->bind(3, std::string_view(g.client_id));
+    st->bind(4, std::string_view(g.resource));
+    st->bind(5, std::string_view(g.scopes));
+    st->bind(6, g.created_at);
+    st->bind(7, g.updated_at);
+    if (auto r = run(*st, "upsert_consent"); !r) return r.error();
+    auto back = find_one_consent(c, g.user_id, g.client_id, g.resource, false);
+    if (!back) return back.error();
+    if (!*back) return fail(errc::storage_failure);
+    return std::move(**back);
+  });
+}
+
 // ---- health_store -------------------------------------------------------------------------------
 
 result<void> sqlite_store::ping() {
@@ -1078,6 +1136,288 @@ result<ports::store_stats> sqlite_store::stats(std::int64_t now) {
   s.active_tokens_24h = st->int64(2);
   s.revoked_tokens = st->int64(3);
   return s;
+}
+
+// ---- code_store, refresh_store (migration 0005) -----------------------------------------------
+
+namespace {
+
+constexpr const char* family_cols =
+    "id, client_id, user_id, scope, resource, resource_id, dpop_jkt, code_hash, consent_grant_id, created_at, "
+    "revoked_at";
+
+ports::refresh_family read_family(const statement& st, int first) {
+  ports::refresh_family f;
+  f.id = st.text(first);
+  f.client_id = st.text(first + 1);
+  f.user_id = st.text(first + 2);
+  f.scope = st.text(first + 3);
+  f.resource = st.text(first + 4);
+  f.resource_id = st.text(first + 5);
+  f.dpop_jkt = st.text(first + 6);
+  f.code_hash = st.text(first + 7);
+  f.consent_grant_id = st.text(first + 8);
+  f.created_at = st.int64(first + 9);
+  if (!st.is_null(first + 10)) f.revoked_at = st.int64(first + 10);
+  return f;
+}
+
+std::optional<std::int64_t> opt_int(const statement& st, int col) {
+  if (st.is_null(col)) return std::nullopt;
+  return st.int64(col);
+}
+
+result<void> insert_refresh(connection& c, const ports::refresh_token_row& t) {
+  auto st = c.prepare(
+      "INSERT INTO refresh_tokens (token_hash, family_id, created_at, expires_at, consumed_at) VALUES (?, ?, ?, ?, NULL)");
+  if (!st) return st.error();
+  st->bind(1, t.token_hash);
+  st->bind(2, t.family_id);
+  st->bind(3, t.created_at);
+  st->bind(4, t.expires_at);
+  return run(*st, "insert_refresh");
+}
+
+result<void> link_access(connection& c, std::string_view jti, std::string_view family_id) {
+  if (jti.empty()) return {};
+  auto st = c.prepare("INSERT INTO family_access_tokens (jti, family_id) VALUES (?, ?)");
+  if (!st) return st.error();
+  st->bind(1, jti);
+  st->bind(2, family_id);
+  return run(*st, "link_access");
+}
+
+// Marks the family revoked (first time kept) and revokes its access tokens' issuances.
+result<std::size_t> revoke_family_on(connection& c, std::string_view family_id, std::int64_t now,
+                                     std::string_view reason) {
+  {
+    auto st = c.prepare("UPDATE refresh_families SET revoked_at = ?, revoke_reason = ? WHERE id = ? AND revoked_at IS NULL");
+    if (!st) return st.error();
+    st->bind(1, now);
+    st->bind(2, reason);
+    st->bind(3, family_id);
+    if (auto r = run(*st, "revoke_family"); !r) return r.error();
+  }
+  auto st = c.prepare(
+      "UPDATE issuances SET revoked_at = ? WHERE revoked_at IS NULL AND jti IN "
+      "(SELECT jti FROM family_access_tokens WHERE family_id = ?)");
+  if (!st) return st.error();
+  st->bind(1, now);
+  st->bind(2, family_id);
+  if (auto r = run(*st, "revoke_family"); !r) return r.error();
+  return static_cast<std::size_t>(st->changes());
+}
+
+}  // namespace
+
+result<void> sqlite_store::put_code(const ports::stored_code& c) {
+  return impl_->write([&](connection& w) -> result<void> {
+    auto st = w.prepare(
+        "INSERT INTO authorization_codes (code_hash, client_id, user_id, redirect_uri, code_challenge, scope, resource, "
+        "consent_grant_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!st) return st.error();
+    st->bind(1, c.code_hash);
+    st->bind(2, c.grant.client_id);
+    st->bind(3, c.grant.user_id);
+    st->bind(4, c.grant.redirect_uri);
+    st->bind(5, c.grant.code_challenge);
+    st->bind(6, c.grant.scope);
+    st->bind(7, c.grant.resource);
+    st->bind(8, c.grant.consent_grant_id);
+    st->bind(9, c.created_at);
+    st->bind(10, c.expires_at);
+    return run(*st, "put_code");
+  });
+}
+
+result<std::optional<ports::stored_code>> sqlite_store::consume_code(std::string_view code_hash, std::int64_t now) {
+  using out_t = std::optional<ports::stored_code>;
+  // Runs on the single writer thread inside one transaction: of two concurrent redemptions
+  // exactly one sees consumed_at unset.
+  return impl_->write([&](connection& w) -> result<out_t> {
+    return detail::in_transaction<out_t>(w, "consume_code", [&]() -> result<out_t> {
+      ports::stored_code c;
+      {
+        auto st = w.prepare(
+            "SELECT code_hash, client_id, user_id, redirect_uri, code_challenge, scope, resource, consent_grant_id, "
+            "created_at, expires_at, consumed_at, family_id FROM authorization_codes WHERE code_hash = ?");
+        if (!st) return st.error();
+        st->bind(1, code_hash);
+        int rc = st->step();
+        if (rc == SQLITE_DONE) return out_t();
+        if (rc != SQLITE_ROW) return map_error(rc, "consume_code");
+        c.code_hash = st->text(0);
+        c.grant.client_id = st->text(1);
+        c.grant.user_id = st->text(2);
+        c.grant.redirect_uri = st->text(3);
+        c.grant.code_challenge = st->text(4);
+        c.grant.scope = st->text(5);
+        c.grant.resource = st->text(6);
+        c.grant.consent_grant_id = st->text(7);
+        c.created_at = st->int64(8);
+        c.expires_at = st->int64(9);
+        c.consumed_at = opt_int(*st, 10);
+        c.family_id = st->text(11);
+      }
+      if (!c.consumed_at) {
+        auto st = w.prepare("UPDATE authorization_codes SET consumed_at = ? WHERE code_hash = ? AND consumed_at IS NULL");
+        if (!st) return st.error();
+        st->bind(1, now);
+        st->bind(2, code_hash);
+        if (auto r = run(*st, "consume_code"); !r) return r.error();
+      }
+      return out_t(std::move(c));
+    });
+  });
+}
+
+result<void> sqlite_store::create_family(const ports::refresh_family& f, const ports::refresh_token_row& first,
+                                         std::string_view access_jti) {
+  return impl_->write([&](connection& w) -> result<void> {
+    return detail::in_transaction<void>(w, "create_family", [&]() -> result<void> {
+      std::optional<std::int64_t> replayed;
+      if (!f.code_hash.empty()) {
+        {
+          auto st = w.prepare("SELECT replayed_at FROM authorization_codes WHERE code_hash = ?");
+          if (!st) return st.error();
+          st->bind(1, f.code_hash);
+          int rc = st->step();
+          if (rc == SQLITE_ROW) replayed = opt_int(*st, 0);
+          else if (rc != SQLITE_DONE) return map_error(rc, "create_family");
+        }
+        auto st = w.prepare("UPDATE authorization_codes SET family_id = ? WHERE code_hash = ? AND family_id = ''");
+        if (!st) return st.error();
+        st->bind(1, f.id);
+        st->bind(2, f.code_hash);
+        if (auto r = run(*st, "create_family"); !r) return r;
+        if (st->changes() == 0) return fail(errc::conflict);  // the code already has a family
+      }
+      {
+        auto st = w.prepare(
+            "INSERT INTO refresh_families (id, client_id, user_id, scope, resource, resource_id, dpop_jkt, code_hash, "
+            "consent_grant_id, created_at, revoked_at, revoke_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        if (!st) return st.error();
+        st->bind(1, f.id);
+        st->bind(2, f.client_id);
+        st->bind(3, f.user_id);
+        st->bind(4, f.scope);
+        st->bind(5, f.resource);
+        st->bind(6, f.resource_id);
+        st->bind(7, f.dpop_jkt);
+        st->bind(8, f.code_hash);
+        st->bind(9, f.consent_grant_id);
+        st->bind(10, f.created_at);
+        st->bind(11, replayed);  // replayed while in flight: born revoked
+        st->bind(12, std::string_view(replayed ? "code_replay" : ""));
+        if (auto r = run(*st, "create_family"); !r) return r;
+      }
+      if (!first.token_hash.empty()) {
+        if (auto r = insert_refresh(w, first); !r) return r;
+      }
+      return link_access(w, access_jti, f.id);
+    });
+  });
+}
+
+result<std::optional<ports::refresh_lookup>> sqlite_store::find_refresh(std::string_view token_hash) {
+  impl::lease c(*impl_);
+  auto st = (*c).prepare(std::string("SELECT t.token_hash, t.family_id, t.created_at, t.expires_at, t.consumed_at, ") +
+                         "f.id, f.client_id, f.user_id, f.scope, f.resource, f.resource_id, f.dpop_jkt, f.code_hash, "
+                         "f.consent_grant_id, f.created_at, f.revoked_at FROM refresh_tokens t JOIN refresh_families f "
+                         "ON f.id = t.family_id WHERE t.token_hash = ?");
+  if (!st) return st.error();
+  st->bind(1, token_hash);
+  int rc = st->step();
+  if (rc == SQLITE_DONE) return std::optional<ports::refresh_lookup>();
+  if (rc != SQLITE_ROW) return map_error(rc, "find_refresh");
+  ports::refresh_lookup out;
+  out.token.token_hash = st->text(0);
+  out.token.family_id = st->text(1);
+  out.token.created_at = st->int64(2);
+  out.token.expires_at = st->int64(3);
+  out.token.consumed_at = opt_int(*st, 4);
+  out.family = read_family(*st, 5);
+  return std::optional<ports::refresh_lookup>(std::move(out));
+}
+
+result<ports::rotate_outcome> sqlite_store::rotate_refresh(std::string_view old_hash, const ports::refresh_token_row& next,
+                                                           std::string_view access_jti, std::int64_t now) {
+  using ports::rotate_outcome;
+  return impl_->write([&](connection& w) -> result<rotate_outcome> {
+    return detail::in_transaction<rotate_outcome>(w, "rotate_refresh", [&]() -> result<rotate_outcome> {
+      std::optional<std::int64_t> consumed, revoked;
+      {
+        auto st = w.prepare(
+            "SELECT t.consumed_at, f.revoked_at FROM refresh_tokens t JOIN refresh_families f ON f.id = t.family_id "
+            "WHERE t.token_hash = ? AND t.family_id = ?");
+        if (!st) return st.error();
+        st->bind(1, old_hash);
+        st->bind(2, next.family_id);
+        int rc = st->step();
+        if (rc == SQLITE_DONE) return fail(errc::not_found);
+        if (rc != SQLITE_ROW) return map_error(rc, "rotate_refresh");
+        consumed = opt_int(*st, 0);
+        revoked = opt_int(*st, 1);
+      }
+      if (revoked) return rotate_outcome::family_revoked;
+      if (consumed) return rotate_outcome::reused;
+      {
+        auto st = w.prepare("UPDATE refresh_tokens SET consumed_at = ? WHERE token_hash = ? AND consumed_at IS NULL");
+        if (!st) return st.error();
+        st->bind(1, now);
+        st->bind(2, old_hash);
+        if (auto r = run(*st, "rotate_refresh"); !r) return r.error();
+      }
+      if (auto r = insert_refresh(w, next); !r) return r.error();
+      if (auto r = link_access(w, access_jti, next.family_id); !r) return r.error();
+      return rotate_outcome::rotated;
+    });
+  });
+}
+
+result<std::size_t> sqlite_store::revoke_family(std::string_view family_id, std::int64_t now, std::string_view reason) {
+  return impl_->write([&](connection& w) -> result<std::size_t> {
+    return detail::in_transaction<std::size_t>(w, "revoke_family",
+                                                [&]() { return revoke_family_on(w, family_id, now, reason); });
+  });
+}
+
+result<std::size_t> sqlite_store::revoke_code_redemption(std::string_view code_hash, std::int64_t now) {
+  return impl_->write([&](connection& w) -> result<std::size_t> {
+    return detail::in_transaction<std::size_t>(w, "revoke_code_redemption", [&]() -> result<std::size_t> {
+      std::string family;
+      {
+        auto st = w.prepare("SELECT family_id FROM authorization_codes WHERE code_hash = ?");
+        if (!st) return st.error();
+        st->bind(1, code_hash);
+        int rc = st->step();
+        if (rc == SQLITE_DONE) return fail(errc::not_found);
+        if (rc != SQLITE_ROW) return map_error(rc, "revoke_code_redemption");
+        family = st->text(0);
+      }
+      {
+        auto st = w.prepare("UPDATE authorization_codes SET replayed_at = ? WHERE code_hash = ? AND replayed_at IS NULL");
+        if (!st) return st.error();
+        st->bind(1, now);
+        st->bind(2, code_hash);
+        if (auto r = run(*st, "revoke_code_redemption"); !r) return r.error();
+      }
+      if (family.empty()) return std::size_t{0};
+      return revoke_family_on(w, family, now, "code_replay");
+    });
+  });
+}
+
+result<std::optional<ports::refresh_family>> sqlite_store::family_of_access_token(std::string_view jti) {
+  impl::lease c(*impl_);
+  auto st = (*c).prepare(std::string("SELECT ") + family_cols +
+                         " FROM refresh_families WHERE id = (SELECT family_id FROM family_access_tokens WHERE jti = ?)");
+  if (!st) return st.error();
+  st->bind(1, jti);
+  int rc = st->step();
+  if (rc == SQLITE_DONE) return std::optional<ports::refresh_family>();
+  if (rc != SQLITE_ROW) return map_error(rc, "family_of_access_token");
+  return std::optional<ports::refresh_family>(read_family(*st, 0));
 }
 
 }  // namespace authplane::storage::sqlite

@@ -141,4 +141,17 @@ struct signing_key {
   bool current = false;
 };
 
+// A user's standing consent for one client to act on one resource with some scopes. One row
+// per (user, client, resource); granting again replaces the scopes.
+struct consent_grant {
+  std::string id;
+  std::string user_id;
+  std::string client_id;
+  std::string resource;   // canonical resource URI (RFC 8707); empty when none was asked for
+  std::string scopes;     // space-delimited
+  std::int64_t created_at = 0;
+  std::int64_t updated_at = 0;
+  std::optional<std::int64_t> revoked_at;
+};
+
 }  // namespace authplane::domain

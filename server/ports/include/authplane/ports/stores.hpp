@@ -183,4 +183,16 @@ class replay_cache {
   virtual bool insert_if_absent(std::string_view key, std::int64_t expires_at, std::int64_t now) = 0;
 };
 
+// Consent given on the /consent page (reference §2.8).
+class consent_store {
+ public:
+  virtual ~consent_store() = default;
+  // The unrevoked grant for (user, client, resource); nullopt when none.
+  virtual result<std::optional<domain::consent_grant>> find_consent(std::string_view user_id, std::string_view client_id,
+                                                                    std::string_view resource) = 0;
+  // Inserts, or replaces scopes/updated_at (and clears revoked_at) of the row for the same
+  // (user, client, resource). Returns the stored grant (its id is kept on replace).
+  virtual result<domain::consent_grant> upsert_consent(const domain::consent_grant& g) = 0;
+};
+
 }  // namespace authplane::ports

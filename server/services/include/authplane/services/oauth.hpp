@@ -14,6 +14,7 @@
 
 #include "authplane/core/clock.hpp"
 #include "authplane/ports/oauth.hpp"
+#include "authplane/ports/refresh.hpp"
 #include "authplane/ports/services.hpp"
 #include "authplane/ports/stores.hpp"
 #include "authplane/services/catalog.hpp"
@@ -30,6 +31,9 @@ struct oauth_options {
   std::int64_t dpop_nonce_ttl = 60;
   std::int64_t dpop_proof_lifetime = 60;
   std::string dpop_nonce_key;  // HMAC key for stateless nonces; random per process when empty
+  // authorization_code / refresh_token (served when oauth_deps has codes, refresh and users).
+  std::int64_t user_token_ttl = 900;      // access tokens for users: dcr.default_token_expiry (15m)
+  std::int64_t refresh_ttl = 7 * 86400;   // each refresh token: dcr.default_refresh_expiry (168h)
 };
 
 struct oauth_deps {
@@ -41,6 +45,10 @@ struct oauth_deps {
   resource_catalog& catalog;
   signing_keys& keys;
   const clock& clk;
+  // The authorization code and refresh token grants (all three set, or neither is served).
+  ports::code_store* codes = nullptr;
+  ports::refresh_store* refresh = nullptr;
+  ports::user_store* users = nullptr;
 };
 
 // What a grant handler gets: the parsed request and the authenticated client.
@@ -93,6 +101,11 @@ class oauth_service final : public ports::token_service, public ports::token_adm
     std::int64_t ttl = 3600;
     std::string dpop_jkt;
     std::string remote_ip;
+    std::string user_id;        // the signed-in user (user tokens): recorded as the issuance subject
+    std::string refresh_token;  // returned alongside the access token when set
+    // Runs once the access token's jti is known, before it is signed and recorded; an error
+    // is answered instead of the token (refresh families link and rotate here).
+    std::function<std::optional<domain::oauth_error>(const domain::issuance&)> before_record;
   };
   void issue(const issue_params& p, std::function<void(ports::token_outcome)> done);
 
@@ -118,5 +131,7 @@ class oauth_service final : public ports::token_service, public ports::token_adm
 };
 
 std::unique_ptr<grant_handler> make_client_credentials_grant();
+std::unique_ptr<grant_handler> make_authorization_code_grant();
+std::unique_ptr<grant_handler> make_refresh_token_grant();
 
 }  // namespace authplane::services

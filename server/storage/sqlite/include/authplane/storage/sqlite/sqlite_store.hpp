@@ -52,6 +52,7 @@
 #include <string>
 
 #include "authplane/core/result.hpp"
+#include "authplane/ports/refresh.hpp"
 #include "authplane/ports/stores.hpp"
 
 namespace authplane::storage::sqlite {
@@ -80,7 +81,10 @@ class sqlite_store final : public ports::client_store,
                            public ports::settings_store,
                            public ports::health_store,
                            public ports::change_feed,
-                           public ports::user_store {
+                           public ports::user_store,
+                           public ports::code_store,
+                           public ports::refresh_store,
+                           public ports::consent_store {
  public:
   // Opens (creating if needed, file mode 0600), configures the connections, runs the
   // migrations and starts the writer thread. storage_failure when any step fails.
@@ -129,6 +133,11 @@ class sqlite_store final : public ports::client_store,
   result<std::size_t> count_active_user_tokens(std::string_view user_id, std::int64_t now) override;
   result<std::size_t> end_user_sessions(std::string_view user_id, std::int64_t at) override;
 
+  // consent_store
+  result<std::optional<domain::consent_grant>> find_consent(std::string_view user_id, std::string_view client_id,
+                                                            std::string_view resource) override;
+  result<domain::consent_grant> upsert_consent(const domain::consent_grant& g) override;
+
   // audit_store
   result<void> append_audit(const domain::audit_event& ev) override;
   result<std::vector<domain::audit_event>> query_audit(const ports::audit_query& q) override;
@@ -142,6 +151,20 @@ class sqlite_store final : public ports::client_store,
 
   result<void> ping() override;
   result<ports::store_stats> stats(std::int64_t now) override;
+
+  // code_store (migration 0005)
+  result<void> put_code(const ports::stored_code& c) override;
+  result<std::optional<ports::stored_code>> consume_code(std::string_view code_hash, std::int64_t now) override;
+
+  // refresh_store (migration 0005)
+  result<void> create_family(const ports::refresh_family& f, const ports::refresh_token_row& first,
+                             std::string_view access_jti) override;
+  result<std::optional<ports::refresh_lookup>> find_refresh(std::string_view token_hash) override;
+  result<ports::rotate_outcome> rotate_refresh(std::string_view old_hash, const ports::refresh_token_row& next,
+                                               std::string_view access_jti, std::int64_t now) override;
+  result<std::size_t> revoke_family(std::string_view family_id, std::int64_t now, std::string_view reason) override;
+  result<std::size_t> revoke_code_redemption(std::string_view code_hash, std::int64_t now) override;
+  result<std::optional<ports::refresh_family>> family_of_access_token(std::string_view jti) override;
 
   struct impl;
 

@@ -1,0 +1,242 @@
+// GET /oauth/authorize (reference §2.2) and the URI rules it relies on.
+#include <algorithm>
+#include <cctype>
+
+#include "authplane/core/log.hpp"
+#include "authplane/core/scope.hpp"
+#include "html.hpp"
+
+namespace authplane::api {
+namespace {
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool contains(const std::vector<std::string>& v, const std::string& s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+bool is_b64url(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+  });
+}
+
+authorize_page_error server_error_page() {
+  return {500, "Server Error", "An internal error occurred. Please try again later."};
+}
+}  // namespace
+
+bool is_loopback_host(std::string_view host) {
+  auto h = lower(host);
+  return h == "localhost" || h == "127.0.0.1" || h == "::1";
+}
+
+std::optional<uri_parts> split_uri(std::string_view uri) {
+  auto colon = uri.find("://");
+  if (colon == std::string_view::npos || colon == 0) return std::nullopt;
+  uri_parts out;
+  out.scheme = lower(uri.substr(0, colon));
+  std::string_view rest = uri.substr(colon + 3);
+  auto end = rest.find_first_of("/?#");
+  std::string_view authority = rest.substr(0, end);
+  out.rest = end == std::string_view::npos ? std::string() : std::string(rest.substr(end));
+  if (auto at = authority.rfind('@'); at != std::string_view::npos) {
+    out.userinfo = true;
+    authority.remove_prefix(at + 1);
+  }
+  std::string_view host, port;
+  if (!authority.empty() && authority.front() == '[') {
+    auto close = authority.find(']');
+    if (close == std::string_view::npos) return std::nullopt;
+    host = authority.substr(1, close - 1);
+    std::string_view after = authority.substr(close + 1);
+    if (!after.empty()) {
+      if (after.front() != ':') return std::nullopt;
+      port = after.substr(1);
+    }
+  } else {
+    auto c = authority.find(':');
+    host = authority.substr(0, c);
+    if (c != std::string_view::npos) port = authority.substr(c + 1);
+  }
+  if (host.empty()) return std::nullopt;
+  if (port.size() > 5 || !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return std::nullopt;
+  out.host = lower(host);
+  out.port = std::string(port);
+  return out;
+}
+
+bool redirect_uri_matches(std::string_view registered, std::string_view presented) {
+  if (registered == presented) return true;
+  auto reg = split_uri(registered);
+  auto pre = split_uri(presented);
+  if (!reg || !pre || reg->userinfo || pre->userinfo) return false;
+  if (!is_loopback_host(reg->host)) return false;
+  return reg->scheme == pre->scheme && reg->host == pre->host && reg->rest == pre->rest;
+}
+
+bool is_safe_local_redirect(std::string_view t) {
+  if (t.empty() || t.front() != '/' || t.size() > 4096) return false;
+  if (t.starts_with("//") || t.starts_with("/\\")) return false;
+  if (t.find("://") != std::string_view::npos) return false;
+  for (char c : t)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f || c == '\\') return false;
+  return true;
+}
+
+authorize_check check_authorize(const authorize_request& q, browser_deps& d) {
+  // 1. Only the authorization code flow.
+  if (q.response_type != "code")
+    return authorize_page_error{400, "Authorization Error", "The requested grant type or response type is not supported."};
+
+  // 2. The client. URL-shaped ids are client ID metadata documents, not supported yet.
+  if (q.client_id.empty() || q.client_id.size() > 2048 || q.client_id.starts_with("http://") ||
+      q.client_id.starts_with("https://"))
+    return authorize_page_error{400, "Invalid Client", "The client is not registered with this server."};
+  auto found = d.clients.find_client(q.client_id);
+  if (!found) {
+    log::error("authorize.client_lookup_failed", {{"error", found.error().message()}});
+    return server_error_page();
+  }
+  if (!*found) return authorize_page_error{400, "Invalid Client", "The client is not registered with this server."};
+  domain::client client = std::move(**found);
+
+  // 3. Suspended or revoked clients.
+  if (!client.is_active())
+    return authorize_page_error{403, "Client Suspended", "This client has been suspended and cannot sign users in."};
+
+  // 4. The redirect URI: exact, except the port on loopback hosts (RFC 8252 §7.3).
+  bool registered = !q.redirect_uri.empty() &&
+                    std::any_of(client.redirect_uris.begin(), client.redirect_uris.end(),
+                                [&](const std::string& r) { return redirect_uri_matches(r, q.redirect_uri); });
+  if (!registered)
+    return authorize_page_error{400, "Invalid Redirect URI",
+                                "The redirect URI is not registered for this client."};
+
+  // From here on errors go back to the client.
+  if (!client.grant_types.empty() && !client.has_grant("authorization_code"))
+    return authorize_redirect_error{"unauthorized_client", "the client may not use the authorization_code grant"};
+
+  // 5. PKCE, S256 only (plain is never accepted).
+  if (q.code_challenge.empty() || q.code_challenge_method != "S256")
+    return authorize_redirect_error{"invalid_grant", "code_challenge with code_challenge_method=S256 is required"};
+  if (q.code_challenge.size() != 43 || !is_b64url(q.code_challenge))
+    return authorize_redirect_error{"invalid_grant", "code_challenge must be a base64url SHA-256 digest (43 characters)"};
+
+  // 6. The resource (RFC 8707), by URI or slug.
+  ports::pending_authorization p;
+  p.client_id = client.id;
+  p.redirect_uri = q.redirect_uri;
+  p.state = q.state;
+  p.code_challenge = q.code_challenge;
+  std::optional<domain::resource> resource;
+  if (!q.resource.empty()) {
+    auto by_uri = d.resources.find_resources_by_uri(q.resource);
+    if (!by_uri) return server_error_page();
+    if (by_uri->size() > 1)
+      return authorize_page_error{400, "Ambiguous Resource", "More than one resource has this identifier."};
+    if (by_uri->size() == 1) {
+      resource = std::move(by_uri->front());
+    } else {
+      auto by_slug = d.resources.find_resource_by_slug(q.resource);
+      if (!by_slug) return server_error_page();
+      if (!*by_slug) return authorize_page_error{400, "Unknown Resource", "The requested resource is not registered."};
+      resource = std::move(**by_slug);
+    }
+    if (resource->backend_kind == "broker")
+      return authorize_page_error{400, "Invalid Resource", "This resource cannot be requested here."};
+    p.resource = resource->uri.empty() ? resource->slug : resource->uri;
+    p.resource_id = resource->id;
+  }
+
+  // 7. Scope: required unless oauth.require_scope=false, which defaults to the resource's
+  // scopes (or every registered scope) within the client's ceiling.
+  auto ceiling = split_scopes(client.scope);
+  std::vector<std::string> scopes = split_scopes(q.scope);
+  if (scopes.empty()) {
+    if (d.require_scope)
+      return authorize_redirect_error{"invalid_scope", "scope parameter is required (oauth.require_scope=true)"};
+    std::vector<domain::resource> pool;
+    if (resource) {
+      pool.push_back(*resource);
+    } else {
+      auto all = d.resources.list_resources({.limit = 10'000, .offset = 0});
+      if (!all) return server_error_page();
+      pool = std::move(*all);
+    }
+    for (const auto& r : pool)
+      for (const auto& s : r.scopes)
+        if (!contains(scopes, s.name) && (ceiling.empty() || contains(ceiling, s.name))) scopes.push_back(s.name);
+    if (scopes.empty()) return authorize_redirect_error{"invalid_scope", "no scopes are available for this request"};
+  }
+
+  // 8. Scopes must be in the resource's catalog, and within the client's ceiling (an empty
+  // ceiling is not enforced, as in the reference).
+  if (resource) {
+    if (resource->scopes.empty()) return authorize_redirect_error{"invalid_scope", "no scopes registered for resource"};
+    for (const auto& s : scopes)
+      if (!resource->has_scope(s))
+        return authorize_redirect_error{"invalid_scope", "scope " + s + " is not registered for resource " + resource->slug};
+  }
+  if (!ceiling.empty())
+    for (const auto& s : scopes)
+      if (!contains(ceiling, s))
+        return authorize_redirect_error{"invalid_scope", "scope " + s + " is not allowed for this client"};
+
+  std::string joined;
+  for (const auto& s : scopes) joined += (joined.empty() ? "" : " ") + s;
+  p.scope = std::move(joined);
+  return authorize_accepted{std::move(client), std::move(p)};
+}
+
+namespace browser {
+namespace {
+bool covers(const std::string& granted, const std::string& wanted) {
+  auto g = split_scopes(granted);
+  for (const auto& s : split_scopes(wanted))
+    if (!contains(g, s)) return false;
+  return true;
+}
+}  // namespace
+
+void register_authorize_route(http::router& r, browser_deps& d) {
+  r.add("GET", "/oauth/authorize", [&d](http::request& req, http::responder done) {
+    auto form = http::parse_form(req.query);
+    if (!form) return done(error_page(400, "Authorization Error", "The request could not be read."));
+    for (auto key : {"response_type", "client_id", "redirect_uri", "scope", "state", "resource", "code_challenge",
+                     "code_challenge_method"})
+      if (param_count(*form, key) > 1)
+        return done(error_page(400, "Authorization Error", std::string("The parameter ") + key + " is repeated."));
+    authorize_request q{param(*form, "response_type"), param(*form, "client_id"),      param(*form, "redirect_uri"),
+                        param(*form, "scope"),         param(*form, "state"),          param(*form, "resource"),
+                        param(*form, "code_challenge"), param(*form, "code_challenge_method")};
+    auto checked = check_authorize(q, d);
+    if (auto* e = std::get_if<authorize_page_error>(&checked)) return done(error_page(e->status, e->title, e->message));
+    if (auto* e = std::get_if<authorize_redirect_error>(&checked))
+      return done(see_other(error_redirect(q.redirect_uri, e->error, e->description, q.state, d.issuer)));
+    auto& ok = std::get<authorize_accepted>(checked);
+
+    bool clear = false;
+    auto who = current_user(req, d, clear);
+    if (!who) {
+      auto resp = see_other("/login?redirect=" + http::url_encode(req.target));
+      if (clear) resp.headers.add("Set-Cookie", set_cookie(d, d.cookie_name, "", 0));
+      return done(std::move(resp));
+    }
+    auto grant = d.consents.find_consent(who->user.id, ok.client.id, ok.request.resource);
+    if (!grant) {
+      log::error("authorize.consent_lookup_failed", {{"error", grant.error().message()}});
+      return done(see_other(error_redirect(q.redirect_uri, "server_error", "an internal error occurred", q.state, d.issuer)));
+    }
+    if (*grant && covers((*grant)->scopes, ok.request.scope))
+      return done(issue_code(d, ok.request, who->user.id, (*grant)->id));
+    auto id = d.pending.put(ok.request, d.clk.now());
+    done(see_other("/consent?session_id=" + http::url_encode(id)));
+  });
+}
+}  // namespace browser
+}  // namespace authplane::api

@@ -1,0 +1,95 @@
+// Output ports for the token side of the authorization code flow: stored codes and refresh
+// token families. Implemented by server/storage/* adapters; every method is thread-safe.
+// Only SHA-256 hashes (base64url) of codes and refresh tokens are ever passed here.
+//
+//   auto before = codes.consume_code(hash, now);   // atomic: exactly one caller sees it unconsumed
+//   if (*before && !(*before)->consumed_at) { /* this call redeemed it */ }
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "authplane/core/result.hpp"
+#include "authplane/ports/authorization.hpp"
+
+namespace authplane::ports {
+
+struct stored_code {
+  std::string code_hash;
+  code_grant grant;
+  std::int64_t created_at = 0;
+  std::int64_t expires_at = 0;
+  std::optional<std::int64_t> consumed_at;
+  std::string family_id;  // what the redemption produced (empty until then)
+};
+
+class code_store {
+ public:
+  virtual ~code_store() = default;
+  // conflict when the hash exists.
+  virtual result<void> put_code(const stored_code& c) = 0;
+  // Sets consumed_at = now when it is unset, atomically, and returns the row as it was before
+  // the call: an empty consumed_at means this call redeemed the code; a set one is a replay.
+  // nullopt for an unknown hash.
+  virtual result<std::optional<stored_code>> consume_code(std::string_view code_hash, std::int64_t now) = 0;
+};
+
+struct refresh_family {
+  std::string id;
+  std::string client_id;
+  std::string user_id;
+  std::string scope;        // the scope the code granted (ceiling for every refresh)
+  std::string resource;     // canonical resource URI, empty when none
+  std::string resource_id;
+  std::string dpop_jkt;     // non-empty: DPoP-bound (RFC 9449 §5), refreshes need the same key
+  std::string code_hash;    // the code whose redemption created the family
+  std::string consent_grant_id;
+  std::int64_t created_at = 0;
+  std::optional<std::int64_t> revoked_at;
+};
+
+struct refresh_token_row {
+  std::string token_hash;
+  std::string family_id;
+  std::int64_t created_at = 0;
+  std::int64_t expires_at = 0;
+  std::optional<std::int64_t> consumed_at;
+};
+
+struct refresh_lookup {
+  refresh_token_row token;
+  refresh_family family;
+};
+
+enum class rotate_outcome {
+  rotated,         // old token spent, new one stored, access token linked
+  reused,          // the old token was already spent (reuse: the caller revokes the family)
+  family_revoked,  // the family was revoked meanwhile
+};
+
+class refresh_store {
+ public:
+  virtual ~refresh_store() = default;
+  // One transaction: the family, its first refresh token (skipped when first.token_hash is
+  // empty), the link access_jti → family, and the code's family_id. When the code was replayed
+  // while this redemption was in flight, the family is stored already revoked (its tokens are
+  // dead on arrival: a replay revokes whatever the first redemption produced, whatever the timing).
+  virtual result<void> create_family(const refresh_family& f, const refresh_token_row& first,
+                                     std::string_view access_jti) = 0;
+  virtual result<std::optional<refresh_lookup>> find_refresh(std::string_view token_hash) = 0;
+  // One transaction: spends old_hash (consumed_at = now) if unspent and its family unrevoked,
+  // stores `next` and links access_jti to the family.
+  virtual result<rotate_outcome> rotate_refresh(std::string_view old_hash, const refresh_token_row& next,
+                                                std::string_view access_jti, std::int64_t now) = 0;
+  // Revokes the family and every access token minted from it (issuances.revoked_at).
+  // Idempotent (keeps the first time). Returns the number of access tokens it revoked.
+  virtual result<std::size_t> revoke_family(std::string_view family_id, std::int64_t now, std::string_view reason) = 0;
+  // A replayed code: marks it replayed and revokes the family its first redemption created, if
+  // any (a family created later is created revoked). not_found for unknown codes.
+  virtual result<std::size_t> revoke_code_redemption(std::string_view code_hash, std::int64_t now) = 0;
+  // The family an access token was minted from; nullopt for tokens outside any family.
+  virtual result<std::optional<refresh_family>> family_of_access_token(std::string_view jti) = 0;
+};
+
+}  // namespace authplane::ports

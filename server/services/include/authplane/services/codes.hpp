@@ -1,0 +1,41 @@
+// Authorization codes (the token side's half of the ports::authorization_codes seam) and the
+// PKCE check (RFC 7636).
+//
+//   code_issuer codes{store, clk};                       // constructed in the composition root
+//   auto code = codes.issue(grant);                      // 43 chars; the store sees only its hash
+//   pkce_verify(verifier, grant.code_challenge);         // S256 only
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "authplane/core/clock.hpp"
+#include "authplane/ports/authorization.hpp"
+#include "authplane/ports/refresh.hpp"
+
+namespace authplane::services {
+
+// base64url(SHA-256(secret)): how codes and refresh tokens are stored and looked up.
+std::string secret_hash(std::string_view secret);
+
+// RFC 7636 §4.1: 43–128 characters of [A-Za-z0-9-._~].
+bool pkce_verifier_well_formed(std::string_view verifier);
+// RFC 7636 §4.6, S256 only: base64url(SHA-256(verifier)) == challenge, compared in constant
+// time. False for a malformed verifier.
+bool pkce_verify(std::string_view verifier, std::string_view challenge);
+
+class code_issuer final : public ports::authorization_codes {
+ public:
+  static constexpr std::int64_t default_ttl = 600;  // reference §6: codes live 10 minutes
+  code_issuer(ports::code_store& store, const clock& clk, std::int64_t ttl = default_ttl)
+      : store_(store), clk_(clk), ttl_(ttl) {}
+  // domain::errc::invalid when client_id, user_id, redirect_uri or code_challenge is empty.
+  result<std::string> issue(const ports::code_grant& g) override;
+
+ private:
+  ports::code_store& store_;
+  const clock& clk_;
+  std::int64_t ttl_;
+};
+
+}  // namespace authplane::services

@@ -1,0 +1,41 @@
+#include "authplane/services/codes.hpp"
+
+#include "authplane/core/base64url.hpp"
+#include "authplane/core/constant_time.hpp"
+#include "authplane/core/random.hpp"
+#include "authplane/crypto/hash.hpp"
+#include "authplane/domain/error.hpp"
+
+namespace authplane::services {
+
+std::string secret_hash(std::string_view secret) { return base64url_encode(crypto::sha256(secret)); }
+
+bool pkce_verifier_well_formed(std::string_view v) {
+  if (v.size() < 43 || v.size() > 128) return false;
+  for (char ch : v) {
+    bool ok = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' ||
+              ch == '.' || ch == '_' || ch == '~';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+bool pkce_verify(std::string_view verifier, std::string_view challenge) {
+  if (!pkce_verifier_well_formed(verifier) || challenge.empty()) return false;
+  return constant_time_equal(secret_hash(verifier), challenge);
+}
+
+result<std::string> code_issuer::issue(const ports::code_grant& g) {
+  if (g.client_id.empty() || g.user_id.empty() || g.redirect_uri.empty() || g.code_challenge.empty())
+    return make_error_code(domain::errc::invalid);
+  std::string code = random_token(32);
+  ports::stored_code row;
+  row.code_hash = secret_hash(code);
+  row.grant = g;
+  row.created_at = clk_.now();
+  row.expires_at = row.created_at + ttl_;
+  if (auto r = store_.put_code(row); !r) return r.error();
+  return code;
+}
+
+}  // namespace authplane::services
