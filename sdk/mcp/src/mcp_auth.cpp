@@ -4,6 +4,8 @@
 #include <authplane/sdk/protected_resource.hpp>
 
 #include <algorithm>
+#include <mutex>
+#include <unordered_map>
 
 namespace authplane::mcp {
 namespace {
@@ -56,32 +58,75 @@ std::shared_ptr<const principal> to_principal(std::shared_ptr<const sdk::resourc
   return out;
 }
 
+// The MCP principal of a verified token is the same on every request that presents it (the
+// verified-token cache hands out one immutable verified_claims per token), and building it copies
+// the whole claims object: so it is built once per verified_claims and shared. Bounded: a full
+// memo starts over. The weak_ptr keeps the claims' control block alive, so a recycled address
+// can never match a stale entry.
+class principal_memo {
+ public:
+  explicit principal_memo(std::size_t cap) : cap_(cap == 0 ? 1 : cap) {}
+
+  std::shared_ptr<const principal> get(const std::shared_ptr<const sdk::resource_guard>& guard,
+                                       const std::shared_ptr<const sdk::verified_claims>& c) {
+    {
+      std::lock_guard lk(mu_);
+      auto it = map_.find(c.get());
+      if (it != map_.end() && same_owner(it->second.owner, c)) return it->second.value;
+    }
+    auto p = to_principal(guard, sdk::principal{.claims = c});
+    std::lock_guard lk(mu_);
+    if (map_.size() >= cap_) map_.clear();
+    map_[c.get()] = entry{c, p};
+    return p;
+  }
+
+ private:
+  struct entry {
+    std::weak_ptr<const sdk::verified_claims> owner;
+    std::shared_ptr<const principal> value;
+  };
+  static bool same_owner(const std::weak_ptr<const sdk::verified_claims>& w,
+                         const std::shared_ptr<const sdk::verified_claims>& c) {
+    return !w.owner_before(c) && !c.owner_before(w);
+  }
+  std::mutex mu_;
+  std::size_t cap_;
+  std::unordered_map<const sdk::verified_claims*, entry> map_;
+};
+
+std::shared_ptr<principal_memo> make_memo(const sdk::resource_guard& g) {
+  return std::make_shared<principal_memo>(g.opts().token_cache_entries);
+}
+
 auth::auth(std::shared_ptr<sdk::resource_guard> guard) : guard_(require_guard(std::move(guard))) {
   origin_ = sdk::url_origin(guard_->resource());
+  memo_ = make_memo(*guard_);
 }
 
 
 // htu and the audience come from the configured origin plus the raw target: Host and
 // X-Forwarded-* never influence them.
 static std::optional<http::response> check_request(const std::shared_ptr<sdk::resource_guard>& guard,
-                                                   const std::string& origin, const http::request& q,
-                                                   std::shared_ptr<const principal>& who) {
+                                                   principal_memo& memo, const std::string& origin,
+                                                   const http::request& q, std::shared_ptr<const principal>& who) {
   const std::string url = origin + (q.target.empty() ? std::string("/") : q.target);
   sdk::outcome o = guard->check(q.method, url, q.headers);
   if (!o) return sdk::to_response(o.denied);
-  who = to_principal(guard, *o.allowed);
+  who = memo.get(guard, o.allowed->claims);
   return std::nullopt;
 }
 
 std::optional<http::response> auth::check(const http::request& q, std::shared_ptr<const principal>& who) const {
-  return check_request(guard_, origin_, q, who);
+  return check_request(guard_, *memo_, origin_, q, who);
 }
 
 transport_options auth::transport(transport_options t) const {
   t.path = guard_->opts().mcp_path.empty() ? "/" : guard_->opts().mcp_path;
   // Copies, not `this`: the routes may outlive this object (its refresh work stops, the keys stay).
-  t.gate = [guard = guard_, origin = origin_](const http::request& q, std::shared_ptr<const principal>& who) {
-    return check_request(guard, origin, q, who);
+  t.gate = [guard = guard_, memo = memo_, origin = origin_](const http::request& q,
+                                                            std::shared_ptr<const principal>& who) {
+    return check_request(guard, *memo, origin, q, who);
   };
   return t;
 }

@@ -126,3 +126,34 @@ TEST(McpAuth, DevModeNamesTheScopeMismatch) {
 }
 
 }  // namespace
+
+namespace {
+// A repeated token is served the same principal (built once from the cached claims); another
+// token gets its own.
+TEST(McpAuth, PrincipalIsBuiltOncePerVerifiedToken) {
+  fixture f;
+  mcp::auth a(f.env.guard);
+  auto ask = [&](const std::string& token) {
+    http::request q;
+    q.method = "POST";
+    q.target = q.path = "/mcp";
+    q.headers.add("Authorization", "Bearer " + token);
+    std::shared_ptr<const mcp::principal> who;
+    EXPECT_FALSE(a.check(q, who));
+    return who;
+  };
+  const std::string t1 = f.token("mcp:echo");
+  auto c2 = good_claims(f.env.clk->now());
+  c2["jti"] = "another";
+  c2["sub"] = "user-2";
+  const std::string t2 = mint(c2);
+  auto first = ask(t1);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(ask(t1).get(), first.get());
+  auto other = ask(t2);
+  ASSERT_TRUE(other);
+  EXPECT_NE(other.get(), first.get());
+  EXPECT_EQ(other->subject, "user-2");
+  EXPECT_EQ(first->subject, "user-1");
+}
+}  // namespace

@@ -31,6 +31,8 @@ class protected_resource;
 
 namespace authplane::mcp {
 
+class principal_memo;  // mcp_auth.cpp
+
 // Discovery or the first JWKS fetch failed, or the options are invalid. what() says which.
 struct auth_error : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -67,6 +69,7 @@ class auth {
   std::unique_ptr<sdk::protected_resource> owner_;  // discovery + refresh; null with a given guard
   std::shared_ptr<sdk::resource_guard> guard_;
   std::string origin_;
+  std::shared_ptr<principal_memo> memo_;  // one mcp::principal per verified token, shared
 };
 
 // The MCP-facing caller built from verified claims (subject, client_id, scopes, raw claims).
