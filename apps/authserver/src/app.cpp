@@ -267,6 +267,7 @@ std::unique_ptr<application> build(const config::config& cfg, std::string& error
   a->admin->audit_max_lookback = secs(cfg.admin.audit_max_lookback);
   a->passwords = std::make_unique<services::argon2id_passwords>();
   a->admin->users = a->store.get();
+  a->admin->consents = a->store.get();
   a->admin->passwords = a->passwords.get();
   auto* catalog = a->catalog.get();
   a->admin->on_resources_changed = [catalog] {

@@ -197,6 +197,32 @@ void admin_cli::attach(CLI::App& root, std::optional<std::string>& config_path) 
   // ---- users ----
   attach_users(set);
 
+  // ---- consent grants (/admin/grants/consent) ----
+  {
+    auto* gr = admin_->add_subcommand("grant", "Consent grants (what users allowed clients to do)");
+    gr->require_subcommand(1);
+    auto user = std::make_shared<std::string>(), client = std::make_shared<std::string>(),
+         gid = std::make_shared<std::string>();
+    auto limit = std::make_shared<int>(100);
+    auto* l = gr->add_subcommand("list", "List consent grants (revoked ones included)")->alias("list-user-grants");
+    l->add_option("--user", *user, "Only this user's grants");
+    l->add_option("--client", *client, "Only grants to this client");
+    l->add_option("--limit", *limit)->capture_default_str();
+    l->callback([=] {
+      std::string q = "/admin/grants/consent?limit=" + std::to_string(*limit);
+      if (!user->empty()) q += "&user_id=" + http::url_encode(*user);
+      if (!client->empty()) q += "&client_id=" + http::url_encode(*client);
+      set("GET", q, "");
+    });
+    auto* g = gr->add_subcommand("get", "Show a consent grant");
+    g->add_option("--id", *gid, "Grant id")->required();
+    g->callback([=] { set("GET", "/admin/grants/consent/" + http::url_encode(*gid), ""); });
+    auto* rv = gr->add_subcommand("revoke", "Revoke a consent grant, its refresh families and their access tokens")
+                   ->alias("revoke-consent");
+    rv->add_option("--id", *gid, "Grant id")->required();
+    rv->callback([=] { set("DELETE", "/admin/grants/consent/" + http::url_encode(*gid), ""); });
+  }
+
   // ---- keys ----
   auto* k = admin_->add_subcommand("key", "Signing keys");
   k->require_subcommand(1);

@@ -428,6 +428,7 @@ void register_admin_routes(http::router& r, admin_deps& deps) {
   register_resource_routes(r, deps);
   register_audit_routes(r, deps);
   register_user_routes(r, deps);
+  register_grant_routes(r, deps);
 }
 
 }  // namespace authplane::api

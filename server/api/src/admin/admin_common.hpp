@@ -105,5 +105,6 @@ void register_user_routes(http::router& r, admin_deps& d);  // no-op unless d.us
 void register_resource_routes(http::router& r, admin_deps& d);
 void register_audit_routes(http::router& r, admin_deps& d);   // audit + tokens
 void register_system_routes(http::router& r, admin_deps& d);  // auth/verify, keys, stats, system
+void register_grant_routes(http::router& r, admin_deps& d);   // no-op unless d.consents is set
 
 }  // namespace authplane::api::admin_detail

@@ -1420,4 +1420,112 @@ result<std::optional<ports::refresh_family>> sqlite_store::family_of_access_toke
   return std::optional<ports::refresh_family>(read_family(*st, 0));
 }
 
+
+// ---- consent_admin_store ------------------------------------------------------------------------
+
+namespace {
+constexpr const char* consent_cols = "id, user_id, client_id, resource, scopes, created_at, updated_at, revoked_at";
+
+domain::consent_grant read_consent(const statement& st) {
+  domain::consent_grant g;
+  g.id = st.text(0);
+  g.user_id = st.text(1);
+  g.client_id = st.text(2);
+  g.resource = st.text(3);
+  g.scopes = st.text(4);
+  g.created_at = st.int64(5);
+  g.updated_at = st.int64(6);
+  if (!st.is_null(7)) g.revoked_at = st.int64(7);
+  return g;
+}
+
+result<std::optional<domain::consent_grant>> consent_by_id(connection& c, std::string_view id) {
+  auto st = c.prepare(std::string("SELECT ") + consent_cols + " FROM consent_grants WHERE id = ?");
+  if (!st) return st.error();
+  st->bind(1, id);
+  int rc = st->step();
+  if (rc == SQLITE_DONE) return std::optional<domain::consent_grant>();
+  if (rc != SQLITE_ROW) return map_error(rc, "find_consent_by_id");
+  return std::optional<domain::consent_grant>(read_consent(*st));
+}
+}  // namespace
+
+result<std::optional<domain::consent_grant>> sqlite_store::find_consent_by_id(std::string_view id) {
+  impl::lease c(*impl_);
+  return consent_by_id(*c, id);
+}
+
+result<std::vector<domain::consent_grant>> sqlite_store::list_consents(const ports::consent_filter& f,
+                                                                       ports::list_page page) {
+  std::string sql = std::string("SELECT ") + consent_cols + " FROM consent_grants WHERE 1 = 1";
+  if (!f.user_id.empty()) sql += " AND user_id = ?";
+  if (!f.client_id.empty()) sql += " AND client_id = ?";
+  sql += " ORDER BY created_at DESC, id ASC LIMIT ? OFFSET ?";
+  impl::lease c(*impl_);
+  auto st = (*c).prepare(sql);
+  if (!st) return st.error();
+  int i = 1;
+  if (!f.user_id.empty()) st->bind(i++, std::string_view(f.user_id));
+  if (!f.client_id.empty()) st->bind(i++, std::string_view(f.client_id));
+  st->bind(i++, clamp64(page.limit));
+  st->bind(i++, clamp64(page.offset));
+  std::vector<domain::consent_grant> out;
+  for (;;) {
+    int rc = st->step();
+    if (rc == SQLITE_DONE) break;
+    if (rc != SQLITE_ROW) return map_error(rc, "list_consents");
+    out.push_back(read_consent(*st));
+  }
+  return out;
+}
+
+result<ports::consent_revocation> sqlite_store::revoke_consent(std::string_view id, std::int64_t now) {
+  if (id.empty()) return fail(errc::not_found);
+  return impl_->write([&](connection& w) -> result<ports::consent_revocation> {
+    return detail::in_transaction<ports::consent_revocation>(w, "revoke_consent", [&]() -> result<ports::consent_revocation> {
+      {
+        auto st = w.prepare("UPDATE consent_grants SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL");
+        if (!st) return st.error();
+        st->bind(1, now);
+        st->bind(2, id);
+        if (auto r = run(*st, "revoke_consent"); !r) return r.error();
+      }
+      auto grant = consent_by_id(w, id);
+      if (!grant) return grant.error();
+      if (!*grant) return fail(errc::not_found);
+      ports::consent_revocation out;
+      out.grant = std::move(**grant);
+      // Codes issued under the grant but not redeemed yet must not mint tokens after it.
+      {
+        auto st = w.prepare(
+            "UPDATE authorization_codes SET expires_at = MIN(expires_at, ?) WHERE consent_grant_id = ? AND "
+            "consumed_at IS NULL");
+        if (!st) return st.error();
+        st->bind(1, now);
+        st->bind(2, id);
+        if (auto r = run(*st, "revoke_consent"); !r) return r.error();
+      }
+      std::vector<std::string> families;
+      {
+        auto st = w.prepare("SELECT id FROM refresh_families WHERE consent_grant_id = ? AND revoked_at IS NULL");
+        if (!st) return st.error();
+        st->bind(1, id);
+        for (;;) {
+          int rc = st->step();
+          if (rc == SQLITE_DONE) break;
+          if (rc != SQLITE_ROW) return map_error(rc, "revoke_consent");
+          families.push_back(st->text(0));
+        }
+      }
+      for (const auto& fam : families) {
+        auto n = revoke_family_on(w, fam, now, "consent_revoked");
+        if (!n) return n.error();
+        out.revoked_issuances += *n;
+      }
+      out.revoked_families = families.size();
+      return out;
+    });
+  });
+}
+
 }  // namespace authplane::storage::sqlite

@@ -41,6 +41,9 @@ struct admin_deps {
   // /admin/users is served only when both are set (a build without interactive sign-in has none).
   ports::user_store* users = nullptr;
   ports::password_hasher* passwords = nullptr;
+  // /admin/grants/consent (and /admin/users/{id}/grants when `users` is set too) are served only
+  // when this is set.
+  ports::consent_admin_store* consents = nullptr;
 };
 
 // Registers every /admin/* route on `r`, plus a middleware that answers 401 for any /admin/*

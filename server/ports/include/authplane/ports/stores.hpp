@@ -195,4 +195,30 @@ class consent_store {
   virtual result<domain::consent_grant> upsert_consent(const domain::consent_grant& g) = 0;
 };
 
+// Consent grants as the admin API sees them: every row, revoked or not, and the revocation
+// cascade (reference §3.2 DELETE /admin/grants/consent/{id}).
+struct consent_filter {
+  std::string user_id;    // empty = any
+  std::string client_id;  // empty = any
+};
+
+struct consent_revocation {
+  domain::consent_grant grant;  // as stored after the revocation (revoked_at set)
+  std::size_t revoked_families = 0;   // refresh families issued under the grant, newly revoked
+  std::size_t revoked_issuances = 0;  // access tokens minted from those families, newly revoked
+};
+
+class consent_admin_store {
+ public:
+  virtual ~consent_admin_store() = default;
+  // Revoked rows included. nullopt when absent.
+  virtual result<std::optional<domain::consent_grant>> find_consent_by_id(std::string_view id) = 0;
+  // Newest first (created_at, then id); revoked rows included.
+  virtual result<std::vector<domain::consent_grant>> list_consents(const consent_filter& f, list_page page) = 0;
+  // One transaction: sets revoked_at (first time kept), revokes every refresh family whose
+  // consent_grant_id is `id` together with the access tokens minted from them, and expires the
+  // grant's unredeemed authorization codes. Idempotent. not_found when absent.
+  virtual result<consent_revocation> revoke_consent(std::string_view id, std::int64_t now) = 0;
+};
+
 }  // namespace authplane::ports

@@ -84,7 +84,8 @@ class sqlite_store final : public ports::client_store,
                            public ports::user_store,
                            public ports::code_store,
                            public ports::refresh_store,
-                           public ports::consent_store {
+                           public ports::consent_store,
+                           public ports::consent_admin_store {
  public:
   // Opens (creating if needed, file mode 0600), configures the connections, runs the
   // migrations and starts the writer thread. storage_failure when any step fails.
@@ -137,6 +138,12 @@ class sqlite_store final : public ports::client_store,
   result<std::optional<domain::consent_grant>> find_consent(std::string_view user_id, std::string_view client_id,
                                                             std::string_view resource) override;
   result<domain::consent_grant> upsert_consent(const domain::consent_grant& g) override;
+
+  // consent_admin_store
+  result<std::optional<domain::consent_grant>> find_consent_by_id(std::string_view id) override;
+  result<std::vector<domain::consent_grant>> list_consents(const ports::consent_filter& f,
+                                                           ports::list_page page) override;
+  result<ports::consent_revocation> revoke_consent(std::string_view id, std::int64_t now) override;
 
   // audit_store
   result<void> append_audit(const domain::audit_event& ev) override;
