@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as oauth from 'oauth4webapi';
 import { useAuthserver, runCli } from '../lib/server.mjs';
+import { browser, hidden } from '../lib/browser.mjs';
 import { assertOAuthError } from '../lib/oauth.mjs';
 
 const PW = 'e2e-Passw0rd-123';
@@ -12,28 +13,6 @@ const REDIRECT = 'http://127.0.0.1/callback';
 const RES_URI = 'https://notes.example/mcp';
 const insecure = { [oauth.allowInsecureRequests]: true };
 
-/** Cookie-keeping fetch that never follows redirects (as in code_refresh.test.mjs). */
-function browser(base) {
-  const jar = new Map();
-  async function request(p, init = {}) {
-    const headers = { ...(init.headers ?? {}) };
-    if (jar.size) headers.cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
-    const res = await fetch(p.startsWith('http') ? p : base + p, { ...init, headers, redirect: 'manual' });
-    for (const sc of res.headers.getSetCookie()) {
-      const [pair] = sc.split(';');
-      const eq = pair.indexOf('=');
-      const value = pair.slice(eq + 1);
-      if (value === '') jar.delete(pair.slice(0, eq).trim()); else jar.set(pair.slice(0, eq).trim(), value);
-    }
-    return { status: res.status, text: await res.text(), location: res.headers.get('location') };
-  }
-  return {
-    get: (p) => request(p),
-    postForm: (p, form) => request(p, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams(form).toString() }),
-  };
-}
-const hidden = (html, name) => html.match(new RegExp(`name="${name}" value="([^"]*)"`))?.[1].replace(/&amp;/g, '&');
 
 describe('admin consent grants', () => {
   const h = useAuthserver();
