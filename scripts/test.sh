@@ -30,6 +30,7 @@ fi
 if [ -f tests/conformance/package.json ]; then
   (cd tests/conformance && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
   tests/conformance/run.sh "$PWD/$BUILD_DIR/bin/mcp-conformance-server" || failed=1
+  tests/conformance/run-authorization.sh "$PWD/$BUILD_DIR/bin" || failed=1
 fi
 
 if [ $failed -ne 0 ]; then
