@@ -20,7 +20,7 @@ PACKAGES=(
   libssl-dev openssl libsqlite3-dev sqlite3 libpq-dev postgresql libsodium-dev
   libspdlog-dev libcli11-dev libyaml-cpp-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
-  clang libclang-rt-14-dev wrk
+  clang libclang-rt-14-dev wrk chromium
 )
 
 missing=()
