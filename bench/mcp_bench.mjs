@@ -12,6 +12,9 @@
 //   BENCH_ONLY        comma list of: protected,unprotected,sdk,express (default all four)
 //   BENCH_JSON        path: also write the results as JSON
 //   BENCH_NODE_ARGS   extra node flags for the Node servers, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
+//   BENCH_PROFILE     shell command started with the measured load, "{pid}" and "{key}" replaced by the
+//                     server's pid and row key, e.g. 'perf record -g -p {pid} -o /tmp/{key}.data -- sleep 8'
+//                     (waited for after the load; its CPU is the profiler's, not the server's)
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -31,6 +34,7 @@ const HAVE_WRK = spawnSync('wrk', ['--version']).error === undefined;
 const TOOL = process.env.BENCH_TOOL ?? (HAVE_WRK ? 'wrk' : 'autocannon');
 const ONLY = new Set((process.env.BENCH_ONLY ?? 'protected,unprotected,sdk,express').split(',').map((s) => s.trim()));
 const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+const PROFILE = process.env.BENCH_PROFILE ?? '';
 const SCOPE = 'mcp:tools';
 const TEXT = 'hello bench';
 const PROTOCOL = '2025-11-25';
@@ -242,7 +246,7 @@ async function runAutocannon(url, headers, duration, connections) {
   };
 }
 
-async function measure(name, pid, url, headers) {
+async function measure(name, pid, url, headers, key = 'server') {
   const run = (d, c) => (TOOL === 'wrk' ? runWrk(url, headers, d, c) : runAutocannon(url, headers, d, c));
   const idle = procStatus(pid);
   if (WARMUP > 0) await run(WARMUP, CONNECTIONS);
@@ -250,9 +254,11 @@ async function measure(name, pid, url, headers) {
   const s0 = procStat(pid);
   const t0 = process.hrtime.bigint();
   log(`${name}: ${TOOL}, ${CONNECTIONS} connections, ${DURATION} s …`);
+  const profiler = PROFILE ? spawn('sh', ['-c', PROFILE.replaceAll('{pid}', String(pid)).replaceAll('{key}', key)], { stdio: ['ignore', 'ignore', 'inherit'] }) : null;
   const load = await run(DURATION, CONNECTIONS);
   const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
   const s1 = procStat(pid);
+  if (profiler && profiler.exitCode === null) await new Promise((resolve) => profiler.on('exit', resolve));
   const after = procStatus(pid);
   const cpuS = (s1.ticks - s0.ticks) / CLK_TCK;
   return {
@@ -303,7 +309,7 @@ async function main() {
     const headers = { ...baseHeaders(token), ...sessionHeaders };
     const shape = await checkCall(s.name, url, headers);
     log(`${s.name}: tools/call shout → ${shape.contentType}, ${shape.bytes} bytes`);
-    const r = await measure(s.name, proc.pid, url, headers);
+    const r = await measure(s.name, proc.pid, url, headers, s.key);
     r.key = s.key;
     r.contentType = shape.contentType;
     await checkCall(s.name, url, headers);  // still correct after the load

@@ -28,10 +28,8 @@ done
 # Checks known to fail or warn, as "<scenario>:<check-id>", each with its reason. They must fail
 # or warn in every pass; a listed check that passes fails the run (stale entry).
 expected_failures=(
-  # SHOULD (MCP 2025-11-25): client_id_metadata_document_supported=true. authserver does not
-  # accept URL client_ids yet (/oauth/authorize answers "Invalid Client"), so it rightly does not
-  # advertise CIMD; the suite reports a WARNING. Remove this entry when CIMD is advertised.
-  "authorization-server-metadata-endpoint:authorization-server-metadata-cimd"
+  # Empty: every check passes, the CIMD SHOULD included (authserver advertises
+  # client_id_metadata_document_supported and accepts URL client_ids).
 )
 
 free_port() { "$node" -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }

@@ -159,7 +159,7 @@ describe('login, logout and session cookie', () => {
 describe('GET /oauth/authorize and /consent', () => {
   const h = useAuthserver();
   let client, suspended, res;
-  const { challenge } = pkce();
+  const { challenge, verifier } = pkce();
   const q = (over = {}) => {
     const p = { response_type: 'code', client_id: client.client_id, redirect_uri: REDIRECT, scope: 'files:read',
       state: 'st-1', resource: 'files', code_challenge: challenge, code_challenge_method: 'S256', ...over };
@@ -300,6 +300,44 @@ describe('GET /oauth/authorize and /consent', () => {
     // Wider than the consent: back to the page.
     const wider = await b.get(q({ scope: 'files:read files:write' }));
     assert.match(wider.location, /^\/consent\?session_id=/);
+  });
+
+  it('offline_access is accepted and dropped; prompt=consent shows the page again; prompt=none never shows a page', async () => {
+    const anon = browser(h.srv.issuer);
+    // prompt=none without a session: login_required back to the client, no login page.
+    let p = redirectParams(await anon.get(q({ prompt: 'none', state: 'pn-1' })));
+    assert.deepEqual([p.error, p.state, p.iss], ['login_required', 'pn-1', h.srv.issuer]);
+    p = redirectParams(await anon.get(q({ prompt: 'none consent' })));
+    assert.equal(p.error, 'invalid_request');
+
+    const b = browser(h.srv.issuer);
+    await login(b, 'flow@example.com');
+    // files:read was granted by the previous test; files:write was not.
+    p = redirectParams(await b.get(q({ scope: 'files:write', prompt: 'none', state: 'pn-2' })));
+    assert.deepEqual([p.error, p.state, p.iss], ['consent_required', 'pn-2', h.srv.issuer]);
+    p = redirectParams(await b.get(q({ scope: 'files:read offline_access', prompt: 'none', state: 'pn-3' })));
+    assert.match(p.code, /^[A-Za-z0-9_-]{43}$/);
+    assert.equal(p.state, 'pn-3');
+    // offline_access alone with a resource catalog that lacks it: not invalid_scope.
+    const again = await b.get(q({ scope: 'files:read offline_access', prompt: 'consent' }));
+    assert.match(again.location, /^\/consent\?session_id=/);
+    const page = await b.get(again.location);
+    assert.equal((page.text.match(/type="checkbox" name="scopes"/g) ?? []).length, 1);
+    assert.doesNotMatch(page.text, /offline_access/);
+    const r = await b.postForm('/consent', new URLSearchParams([
+      ['session_id', hidden(page.text, 'session_id')], ['csrf_token', hidden(page.text, 'csrf_token')],
+      ['action', 'allow'], ['scopes', 'files:read']]));
+    const code = new URL(r.location).searchParams.get('code');
+    const tok = await fetch(h.srv.issuer + '/oauth/token', { method: 'POST', body: new URLSearchParams({
+      grant_type: 'authorization_code', code, redirect_uri: REDIRECT, client_id: client.client_id, code_verifier: verifier }) });
+    const body = await tok.json();
+    assert.equal(tok.status, 200, JSON.stringify(body));
+    assert.equal(body.scope, 'files:read');
+    assert.match(body.refresh_token, /^[A-Za-z0-9_-]{43}$/);
+    // Repeating prompt is an error page like every repeated parameter.
+    const rep = await b.get(q() + '&prompt=none&prompt=consent');
+    assert.equal(rep.status, 400);
+    assert.match(rep.text, /The parameter prompt is repeated/);
   });
 
   it('consent without a session → 303 /login; unknown session_id → 400 Invalid Session', async () => {

@@ -15,11 +15,12 @@ import { startAuthserver, freePort } from '../lib/server.mjs';
 import { startExample } from '../lib/examples.mjs';
 import { assertOAuthError, decodeJwt } from '../lib/oauth.mjs';
 import { createUserAgent } from '../lib/user_agent.mjs';
+import { startHttpsFixture } from '../lib/https_fixture.mjs';
 
 const PW = 'interop-Passw0rd-123';
 
-async function setup(t) {
-  const as = await startAuthserver({ t });
+async function setup(t, env = {}) {
+  const as = await startAuthserver({ t, env });
   const ex = await startExample('mcp-server-basic', { AUTHPLANE_ISSUER: as.issuer }, { t });
   await as.createResource({ slug: 'echo', uri: ex.url, scopes: ['mcp:echo'] });
   const email = `user-${randomBytes(4).toString('hex')}@example.com`;
@@ -47,8 +48,9 @@ const steps = (log) => log.map((e) => `${e.method} ${new URL(e.url).pathname} ${
  * client cannot be re-registered); without it the SDK must register the client itself.
  */
 class MemoryProvider {
-  constructor({ redirectUri, preRegistered }) {
+  constructor({ redirectUri, preRegistered, clientMetadataUrl }) {
     this._redirectUri = redirectUri;
+    if (clientMetadataUrl) this.clientMetadataUrl = clientMetadataUrl;  // SEP-991: CIMD when the AS supports it
     this._client = preRegistered;
     this._tokens = undefined;
     this._verifier = undefined;
@@ -246,6 +248,44 @@ test('dynamic client registration: the SDK registers at /oauth/register, then th
   assert.equal(listed.length, 1);
   assert.equal(listed[0].registration_source, 'dcr');
 
+  await callEcho(client, user);
+});
+
+test('client ID metadata document: the SDK uses its clientMetadataUrl as client_id, the server fetches it, no registration', async (t) => {
+  // Only authserver fetches the document, so only authserver trusts the fixture's CA.
+  const fx = await startHttpsFixture({ t });
+  const env = await setup(t, { SSL_CERT_FILE: fx.caFile, AUTHPLANE_CIMD_ALLOW_PRIVATE_ADDRESSES: 'true' });
+  const { as, user, redirectUri } = env;
+  const docUrl = fx.route('/mcp-client/metadata.json', { body: {
+    client_id: fx.url('/mcp-client/metadata.json'), client_name: 'mcp-sdk-cimd', redirect_uris: [redirectUri],
+    grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'none',
+  } });
+  const meta = await as.get('/.well-known/oauth-authorization-server');
+  assert.equal(meta.json.client_id_metadata_document_supported, true);
+
+  const provider = new MemoryProvider({ redirectUri, clientMetadataUrl: docUrl });
+  const { client, log } = await interactiveConnect(t, env, provider, docUrl);
+  const s = steps(log);
+  assert.deepEqual(s.slice(0, 8), [
+    'POST /mcp 401',
+    'GET /.well-known/oauth-protected-resource/mcp 200',
+    'GET /.well-known/oauth-authorization-server 200',
+    'GET /.well-known/oauth-protected-resource/mcp 200',
+    'GET /.well-known/oauth-authorization-server 200',
+    'POST /oauth/token 200',
+    'POST /mcp 200',
+    'POST /mcp 202',
+  ]);
+  assert.ok(!s.some((x) => x.includes('/oauth/register')), 'no dynamic client registration');
+  assert.equal(provider.clientInformation().client_id, docUrl);
+  assert.equal(fx.count('/mcp-client/metadata.json'), 1, 'authserver fetched the document once');
+  assert.equal(fx.requests.length, 1);
+
+  const one = await as.admin('GET', `/admin/clients/${encodeURIComponent(docUrl)}`);
+  assert.equal(one.status, 200, one.text);
+  assert.equal(one.json.registration_source, 'cimd');
+  assert.equal(one.json.cimd_url, docUrl);
+  assert.equal(one.json.name, 'mcp-sdk-cimd');
   await callEcho(client, user);
 });
 

@@ -1,10 +1,12 @@
 #include "app.hpp"
+#include "cimd_fetch.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <boost/url/parse.hpp>
+#include <algorithm>
 #include <cctype>
 #include <filesystem>
 #include <fstream>
@@ -14,6 +16,7 @@
 #include "authplane/core/log.hpp"
 #include "authplane/core/random.hpp"
 #include "authplane/http/rate_limit.hpp"
+#include "authplane/services/password_lane.hpp"
 
 namespace authplane::app {
 namespace fs = std::filesystem;
@@ -238,10 +241,22 @@ std::unique_ptr<application> build(const config::config& cfg, std::string& error
   a->dcr = std::make_unique<services::registration>(
       ropt, services::registration_deps{*a->clients, *a->secrets, *a->store, *a->catalog, a->clk});
   dopt.registration = a->dcr->served();  // admin_only: the endpoint only answers 403
+  // Client ID metadata documents: served unless cimd.enabled=false or dcr.mode=admin_only.
+  if (cfg.cimd.enabled && a->dcr->served()) {
+    services::cimd_options copt;
+    copt.require_https = cfg.cimd.require_https;
+    copt.cache_ttl = std::max<std::int64_t>(1, secs(cfg.cimd.cache_ttl));
+    copt.dcr_mode = cfg.dcr.mode;
+    copt.approved_redirects = cfg.dcr.approved_redirects;
+    copt.enabled_grants = a->oauth->grant_types();
+    copt.default_client_scope = cfg.oauth.default_client_scope;
+    a->cimd = std::make_unique<services::cimd_service>(
+        copt, services::cimd_deps{*a->clients, *a->store, *a->catalog, a->clk, make_cimd_fetcher(cfg.cimd)});
+  }
+  dopt.cimd = a->cimd != nullptr;
   a->disc = std::make_unique<services::discovery>(dopt, *a->catalog, *a->keys);
 
   a->pub = std::make_unique<api::public_deps>(api::public_deps{*a->oauth, *a->oauth, *a->disc, *a->store, a->clk});
-  a->pub->allowed_origins = cfg.server.allowed_origins;
   a->pub->hsts = cfg.session.secure;
   a->pub->registration = a->dcr.get();
   if (cfg.rate_limit.enabled)
@@ -249,6 +264,7 @@ std::unique_ptr<application> build(const config::config& cfg, std::string& error
         static_cast<double>(cfg.dcr.rate_limit), static_cast<double>(cfg.dcr.rate_limit_burst),
         static_cast<std::size_t>(cfg.rate_limit.max_tracked_identities));
   a->public_router.use(api::security_headers_middleware(cfg.session.secure));
+  if (!cfg.server.allowed_origins.empty()) a->public_router.use(api::cors_middleware(cfg.server.allowed_origins));
   if (cfg.rate_limit.enabled) {
     auto limiter = std::make_shared<http::rate_limiter>(cfg.rate_limit.rps, static_cast<double>(cfg.rate_limit.burst),
                                                         static_cast<std::size_t>(cfg.rate_limit.max_tracked_identities));
@@ -290,6 +306,12 @@ std::unique_ptr<application> build(const config::config& cfg, std::string& error
   a->browser->same_site = cfg.session.same_site;
   a->browser->fail_closed = cfg.session.fail_closed;
   a->browser->require_scope = cfg.oauth.require_scope;
+  a->browser->cimd = a->cimd.get();
+  // Sign-in password checks (Argon2id) run on a bounded lane of their own, never on the I/O
+  // threads, so a login flood cannot starve the token endpoint. Owned by browser_deps.
+  auto lane = std::make_shared<services::password_lane>(services::password_lane_options{
+      .workers = services::password_lane::default_workers(), .max_queued = 64});
+  a->browser->password_lane = [lane](std::function<void()> job) { return lane->try_post(std::move(job)); };
   api::register_browser_routes(a->public_router, *a->browser);
   return a;
 }

@@ -11,6 +11,7 @@
 #include "authplane/http/server.hpp"
 #include "authplane/services/browser_sessions.hpp"
 #include "authplane/services/catalog.hpp"
+#include "authplane/services/cimd.hpp"
 #include "authplane/services/client_cache.hpp"
 #include "authplane/services/codes.hpp"
 #include "authplane/services/discovery.hpp"
@@ -51,6 +52,9 @@ struct application {
   std::unique_ptr<api::browser_deps> browser;
   http::router public_router;
   http::router admin_router;
+  // Client ID metadata documents; null when not served. Declared last so its fetch threads are
+  // joined before anything they use is destroyed.
+  std::unique_ptr<services::cimd_service> cimd;
 };
 
 // Opens storage (running migrations), loads or creates the signing key, seeds resources and

@@ -3,8 +3,16 @@
 //
 // Per connection: wait for the first byte of a request (idle_timeout; read_timeout for the first
 // request), read header and body under read_timeout with bounded parser limits, dispatch, wait
-// for the responder (which may fire on any thread), write head and body with one async_write
-// under write_timeout, loop while keep-alive.
+// for the responder (which may fire on any thread), write head and body with one write (a
+// non-blocking send first, the rest, if any, asynchronously under write_timeout), loop while
+// keep-alive.
+//
+// Hot-path costs avoided on purpose (docs/performance.md, protected MCP calls): the request is
+// parsed straight from the connection buffer into a `request` that is reused across keep-alive
+// requests (no per-request header containers or strings once capacities settle), a buffered
+// request needs no asynchronous read, a response that fits in the socket buffer needs no
+// asynchronous write, and timeouts are one lazily re-armed timer per connection (a deadline
+// store per phase) instead of a timer wait and cancellation per I/O operation.
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -15,6 +23,8 @@
 #include <stdexcept>
 #include <thread>
 #include <unordered_set>
+
+#include <boost/beast/core/read_size.hpp>
 
 #include "authplane/core/log.hpp"
 #include "authplane/http/server.hpp"
@@ -28,9 +38,12 @@ constexpr std::string_view error_400 = R"({"error":"invalid_request","error_desc
 constexpr std::string_view error_413 = R"({"error":"invalid_request","error_description":"request body too large"})";
 constexpr std::string_view error_431 = R"({"error":"invalid_request","error_description":"request header fields too large"})";
 
+using steady = std::chrono::steady_clock;
+constexpr steady::time_point no_deadline = steady::time_point::max();
+
 // Shared between a connection coroutine and the responder of its current request. A responder
 // may outlive the connection and even the server, so everything that refers to the io_context
-// (the strand, the stream, the timer) is reached only under `m` while `alive`.
+// (the strand, the socket, the timers) is reached only under `m` while `alive`.
 struct conn_state {
   // Guarded by m. Cleared when the connection ends: a strand must not outlive its io_context.
   std::mutex m;
@@ -38,9 +51,19 @@ struct conn_state {
   net::any_io_executor ex;  // the connection's strand
 
   // Strand-only, valid while alive.
-  beast::tcp_stream* stream = nullptr;
+  tcp::socket* sock = nullptr;
   net::steady_timer* wake = nullptr;
   bool idle = false;  // waiting for the first byte of the next request
+
+  // The connection's one timeout (strand-only). `deadline` is when the current phase (idle wait,
+  // request read, response write) must be over; no_deadline while a handler runs. The timer is
+  // re-armed lazily: a later deadline just waits for the pending expiry to re-check, only an
+  // earlier one restarts the wait. Reaching the deadline closes the socket, which ends the
+  // pending operation (the connection then closes silently, as on any read or write error).
+  net::steady_timer* watch = nullptr;
+  steady::time_point deadline = no_deadline;
+  steady::time_point armed{};  // expiry of the latest wait started
+  int waits = 0;               // started waits whose handler has not run yet
 
   // Responder hand-off. phase: 0 handler running, 1 answered, 2 connection waiting.
   std::atomic<int> phase{0};
@@ -62,7 +85,110 @@ struct conn_state {
       if (self->wake) self->wake->cancel();  // on the strand: alive, since the frame waits on it
     });
   }
+
+  // Strand-only. `self` is this object (the timer handler keeps it alive).
+  void set_deadline(steady::time_point d, const std::shared_ptr<conn_state>& self) {
+    deadline = d;
+    if (d == no_deadline || (waits > 0 && d >= armed)) return;
+    arm(d, self);
+  }
+  void arm(steady::time_point d, const std::shared_ptr<conn_state>& self) {
+    armed = d;
+    watch->expires_at(d);  // a pending wait completes with operation_aborted
+    ++waits;
+    watch->async_wait([self](boost::system::error_code ec) { self->on_watch(ec, self); });
+  }
+  void on_watch(boost::system::error_code ec, const std::shared_ptr<conn_state>& self) {
+    --waits;
+    if (ec || !watch || !sock || deadline == no_deadline) return;  // superseded, ended, or no phase to time
+    if (steady::now() >= deadline) {
+      deadline = no_deadline;
+      boost::system::error_code ignored;
+      sock->close(ignored);  // the pending read or write ends with an error
+      return;
+    }
+    if (waits == 0) arm(deadline, self);
+  }
 };
+
+// Parses one request straight into a `request` that the connection reuses: header names and
+// values are assigned into the strings of the previous request (no allocation once their
+// capacities fit), the body is appended as it arrives. The same Beast parser state machine as
+// bhttp::request_parser (limits, chunked bodies, trailers as fields, errors), without the
+// intermediate basic_fields container.
+class request_reader final : public bhttp::basic_parser<true> {
+ public:
+  explicit request_reader(request& r) : r_(r) {
+    r_.method.clear();
+    r_.target.clear();
+    r_.body.clear();
+  }
+  int version() const { return version_; }
+  // After a complete parse: drop headers left from the previous request, split the target.
+  void finish() {
+    auto& items = r_.headers.items;
+    if (items.size() > fields_) items.erase(items.begin() + static_cast<std::ptrdiff_t>(fields_), items.end());
+    std::size_t q = r_.target.find('?');
+    if (q == std::string::npos) {
+      r_.path.assign(r_.target);
+      r_.query.clear();
+    } else {
+      r_.path.assign(r_.target, 0, q);
+      r_.query.assign(r_.target, q + 1);
+    }
+  }
+
+ private:
+  void on_request_impl(bhttp::verb, beast::string_view method, beast::string_view target, int version,
+                       boost::system::error_code&) override {
+    r_.method.assign(method.data(), method.size());
+    r_.target.assign(target.data(), target.size());
+    version_ = version;
+  }
+  void on_response_impl(int, beast::string_view, int, boost::system::error_code&) override {}
+  void on_field_impl(bhttp::field, beast::string_view name, beast::string_view value,
+                     boost::system::error_code&) override {
+    auto& items = r_.headers.items;
+    if (fields_ < items.size()) {
+      items[fields_].first.assign(name.data(), name.size());
+      items[fields_].second.assign(value.data(), value.size());
+    } else {
+      items.emplace_back(std::string(name.data(), name.size()), std::string(value.data(), value.size()));
+    }
+    ++fields_;
+  }
+  void on_header_impl(boost::system::error_code&) override {}
+  void on_body_init_impl(const boost::optional<std::uint64_t>& length, boost::system::error_code& ec) override {
+    if (length) {
+      if (*length > r_.body.max_size()) {
+        ec = bhttp::error::buffer_overflow;
+        return;
+      }
+      r_.body.reserve(static_cast<std::size_t>(*length));
+    }
+  }
+  std::size_t on_body_impl(beast::string_view body, boost::system::error_code&) override {
+    r_.body.append(body.data(), body.size());
+    return body.size();
+  }
+  void on_chunk_header_impl(std::uint64_t, beast::string_view, boost::system::error_code&) override {}
+  std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view body, boost::system::error_code&) override {
+    r_.body.append(body.data(), body.size());
+    return body.size();
+  }
+  void on_finish_impl(boost::system::error_code&) override {}
+
+  request& r_;
+  std::size_t fields_ = 0;
+  int version_ = 11;
+};
+
+// beast's message::keep_alive() on the received fields: the first Connection header decides.
+bool request_keep_alive(const request& req, int version) {
+  auto c = req.headers.get("Connection");
+  if (version < 11) return c && bhttp::token_list{beast::string_view(c->data(), c->size())}.exists("keep-alive");
+  return !c || !bhttp::token_list{beast::string_view(c->data(), c->size())}.exists("close");
+}
 
 std::string lower_first(std::string s) {
   if (!s.empty()) s[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(s[0])));
@@ -74,11 +200,15 @@ std::string host_for_message(const std::string& host, std::uint16_t port) {
   return h + ":" + std::to_string(port);
 }
 
-bool is_token_char(char c) {
-  auto u = static_cast<unsigned char>(c);
-  if (std::isalnum(u)) return true;
-  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
+// RFC 9110 tchar, as a table (this runs over every response header name).
+constexpr std::array<bool, 256> token_chars = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 256; ++c)
+    t[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
+  return t;
+}();
+bool is_token_char(char c) { return token_chars[static_cast<unsigned char>(c)]; }
 
 void append_number(std::string& out, std::size_t n) {
   char buf[24];
@@ -235,7 +365,10 @@ struct server::impl {
     for_each_conn([&](const std::shared_ptr<conn_state>& c) {
       any = true;
       c->post_if_alive([c] {
-        if (c->idle && c->stream) c->stream->socket().cancel();
+        if (c->idle && c->sock) {
+          boost::system::error_code ignored;
+          c->sock->cancel(ignored);
+        }
       });
     });
     if (!any) return;
@@ -253,7 +386,10 @@ struct server::impl {
     for_each_conn([&](const std::shared_ptr<conn_state>& c) {
       any = true;
       c->post_if_alive([c] {
-        if (c->stream) c->stream->close();
+        if (c->sock) {
+          boost::system::error_code ignored;
+          c->sock->close(ignored);
+        }
         if (c->wake) c->wake->cancel();
       });
     });
@@ -292,12 +428,13 @@ net::awaitable<void> server::impl::accept_loop(tcp::acceptor& acc, const router*
 net::awaitable<void> server::impl::session(tcp::socket sock, const router* r) {
   auto ex = co_await net::this_coro::executor;
   const std::string remote_ip = remote_ip_of(sock);
-  beast::tcp_stream stream(std::move(sock));
   net::steady_timer wake(ex);
+  net::steady_timer watch(ex);
   auto st = std::make_shared<conn_state>();
   st->ex = ex;
-  st->stream = &stream;
+  st->sock = &sock;
   st->wake = &wake;
+  st->watch = &watch;
   if (!register_conn(st)) co_return;
   struct guard {
     impl* s;
@@ -308,14 +445,23 @@ net::awaitable<void> server::impl::session(tcp::socket sock, const router* r) {
         st->alive = false;
         st->ex = net::any_io_executor();
       }
-      st->stream = nullptr;
+      st->sock = nullptr;
       st->wake = nullptr;
+      st->watch = nullptr;
       s->unregister_conn(st);
     }
   } on_exit{this, st};
+  // Non-blocking sends: a response that fits in the socket buffer is written without an
+  // asynchronous operation (asynchronous operations work the same in this mode).
+  {
+    boost::system::error_code ignored;
+    sock.non_blocking(true, ignored);
+  }
+  auto deadline_in = [&](std::chrono::milliseconds d) { st->set_deadline(steady::now() + d, st); };
 
   beast::flat_buffer buffer;
   std::string head;
+  request req;  // reused across keep-alive requests (see request_reader)
   bool first = true;
   std::string_view error_body;  // set when the connection ends with an error response
   int error_status = 0;
@@ -325,31 +471,70 @@ net::awaitable<void> server::impl::session(tcp::socket sock, const router* r) {
     if (buffer.size() == 0) {
       st->idle = true;
       if (stopping.load()) break;
-      stream.expires_after(first ? opts.read_timeout : opts.idle_timeout);
-      auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), use_tuple);
+      deadline_in(first ? opts.read_timeout : opts.idle_timeout);
+      auto [ec, n] = co_await sock.async_read_some(buffer.prepare(4096), use_tuple);
       st->idle = false;
       if (ec) break;
       buffer.commit(n);
     }
     first = false;
 
-    // Read the request under read_timeout, bounded by the header and body limits.
-    stream.expires_after(opts.read_timeout);
-    bhttp::request_parser<bhttp::string_body> parser;
+    // Read the request under read_timeout, bounded by the header and body limits: first the
+    // header (then "Expect: 100-continue"), then the body, parsing what is buffered before
+    // reading more (the steps of bhttp::async_read_header + bhttp::async_read).
+    deadline_in(opts.read_timeout);
+    if (req.body.capacity() > 64 * 1024) std::string().swap(req.body);  // keep no large body per connection
+    request_reader parser(req);
     parser.header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(opts.max_header_bytes, UINT32_MAX)));
     parser.body_limit(static_cast<std::uint64_t>(opts.max_body_bytes));
-    auto [hec, hn] = co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
-    boost::system::error_code ec = hec;
-    if (!ec && !parser.is_done()) {
-      auto& h = parser.get();
-      auto expect = h[bhttp::field::expect];
-      if (!expect.empty() && iequals(expect, "100-continue")) {
-        static constexpr std::string_view cont = "HTTP/1.1 100 Continue\r\n\r\n";
-        auto [wec, wn] = co_await net::async_write(stream, net::buffer(cont.data(), cont.size()), use_tuple);
-        if (wec) break;
+    boost::system::error_code ec;
+    bool header_phase = true;
+    for (;;) {
+      if (header_phase ? parser.is_header_done() : parser.is_done()) {
+        if (!header_phase || parser.is_done()) break;
+        header_phase = false;
+        auto expect = req.headers.get("Expect");
+        if (expect && !expect->empty() && iequals(*expect, "100-continue")) {
+          static constexpr std::string_view cont = "HTTP/1.1 100 Continue\r\n\r\n";
+          auto [wec, wn] = co_await net::async_write(sock, net::buffer(cont.data(), cont.size()), use_tuple);
+          if (wec) {
+            ec = wec;
+            break;
+          }
+        }
+        parser.eager(true);
+        continue;
       }
-      auto [bec, bn] = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
-      ec = bec;
+      // One bhttp::async_read_some: parse what is buffered, read when the parser needs more.
+      bool need_read = buffer.size() == 0;
+      for (;;) {
+        if (!need_read) {
+          std::size_t used = parser.put(buffer.data(), ec);
+          buffer.consume(used);
+          if (ec != bhttp::error::need_more) break;
+        }
+        need_read = false;
+        ec = {};
+        std::size_t size = beast::read_size(buffer, 65536);
+        if (size == 0) {
+          ec = beast::http::error::buffer_overflow;
+          break;
+        }
+        auto [rec, n] = co_await sock.async_read_some(buffer.prepare(size), use_tuple);
+        buffer.commit(n);
+        ec = rec;
+        if (ec == net::error::eof) {
+          if (parser.got_some()) {
+            ec = {};
+            parser.put_eof(ec);
+          } else {
+            ec = bhttp::error::end_of_stream;
+          }
+          break;
+        }
+        if (ec) break;
+      }
+      if (ec) break;
     }
     if (ec) {
       if (ec == bhttp::error::header_limit) {
@@ -362,29 +547,15 @@ net::awaitable<void> server::impl::session(tcp::socket sock, const router* r) {
       }
       break;  // timeouts, resets and EOF close silently
     }
+    parser.finish();
+    req.remote_ip = remote_ip;
+    req.path_params.clear();
+    const bool http10 = parser.version() == 10;
+    bool keep_alive = request_keep_alive(req, parser.version());
 
-    // Build the handler's view of the request.
-    request req;
-    {
-      auto& m = parser.get();
-      req.method.assign(m.method_string());
-      req.target.assign(m.target());
-      std::size_t q = req.target.find('?');
-      if (q == std::string::npos) {
-        req.path = req.target;
-      } else {
-        req.path = req.target.substr(0, q);
-        req.query = req.target.substr(q + 1);
-      }
-      req.headers.items.reserve(16);
-      for (const auto& f : m) req.headers.items.emplace_back(std::string(f.name_string()), std::string(f.value()));
-      req.body = std::move(m.body());
-      req.remote_ip = remote_ip;
-    }
-    const bool http10 = parser.get().version() == 10;
-    bool keep_alive = parser.get().keep_alive();
-
-    // Dispatch; the responder may fire now, later, or from another thread.
+    // Dispatch; the responder may fire now, later, or from another thread. No timeout while
+    // the handler works.
+    st->set_deadline(no_deadline, st);
     st->phase.store(0, std::memory_order_relaxed);
     try {
       r->dispatch(req, responder([st](response&& res) { st->complete(std::move(res), st); }));
@@ -402,9 +573,17 @@ net::awaitable<void> server::impl::session(tcp::socket sock, const router* r) {
     if (auto c = res.headers.get("Connection"); c && iequals(*c, "close")) keep_alive = false;
     if (stopping.load()) keep_alive = false;
     serialize_head(head, res, keep_alive, http10);
-    stream.expires_after(opts.write_timeout);
     std::array<net::const_buffer, 2> bufs{net::buffer(head), net::buffer(res.body)};
-    auto [wec, wn] = co_await net::async_write(stream, bufs, use_tuple);
+    // Whatever the socket takes now, then the rest asynchronously under write_timeout.
+    boost::system::error_code wec;
+    std::size_t sent = net::write(sock, bufs, wec);
+    if (wec == net::error::would_block || wec == net::error::try_again) {
+      beast::buffers_suffix<std::array<net::const_buffer, 2>> rest(bufs);
+      rest.consume(sent);
+      deadline_in(opts.write_timeout);
+      auto [aec, an] = co_await net::async_write(sock, rest, use_tuple);
+      wec = aec;
+    }
     res = response{};
     if (wec || !keep_alive) break;
   }
@@ -413,26 +592,26 @@ net::awaitable<void> server::impl::session(tcp::socket sock, const router* r) {
   if (error_status != 0) {
     response res = response::json(error_status, std::string(error_body));
     serialize_head(head, res, false, false);
-    stream.expires_after(opts.write_timeout);
+    deadline_in(opts.write_timeout);
     std::array<net::const_buffer, 2> bufs{net::buffer(head), net::buffer(res.body)};
-    auto [wec, wn] = co_await net::async_write(stream, bufs, use_tuple);
+    auto [wec, wn] = co_await net::async_write(sock, bufs, use_tuple);
     if (!wec) {
       // Half-close, then drain briefly so unread request bytes do not turn into an RST that
       // destroys the response before the client reads it.
-      stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-      stream.expires_after(std::min<std::chrono::milliseconds>(opts.read_timeout, std::chrono::milliseconds(1000)));
+      sock.shutdown(tcp::socket::shutdown_send, ignored);
+      deadline_in(std::min<std::chrono::milliseconds>(opts.read_timeout, std::chrono::milliseconds(1000)));
       std::array<char, 4096> sink;
       std::size_t drained = 0;
       while (drained < 1024 * 1024) {
-        auto [dec, dn] = co_await stream.async_read_some(net::buffer(sink), use_tuple);
+        auto [dec, dn] = co_await sock.async_read_some(net::buffer(sink), use_tuple);
         if (dec) break;
         drained += dn;
       }
     }
   } else {
-    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    sock.shutdown(tcp::socket::shutdown_send, ignored);
   }
-  stream.socket().close(ignored);
+  sock.close(ignored);
 }
 
 server::server(server_options opts) : impl_(std::make_unique<impl>(opts)) {}

@@ -254,6 +254,91 @@ TEST(Server, KeepAliveAndPipelining) {
   EXPECT_TRUE(c.closed_within(2s));
 }
 
+// The server reuses one request object per connection: nothing of a previous request may show
+// through in the next one (headers, body, query, path parameters, handler changes).
+TEST(Server, KeepAliveRequestsDoNotSeeThePreviousOne) {
+  router r;
+  r.add("POST", "/see/{id}", [](request& q, responder done) {
+    std::string out = q.method + " " + q.target + " " + q.path + " q=" + q.query + " id=" + q.path_params["id"] +
+                      " n=" + std::to_string(q.path_params.size()) + " body=" + q.body + " headers=";
+    for (const auto& [k, v] : q.headers.items) out += k + ":" + v + ";";
+    q.headers.add("X-Added-By-Handler", "1");  // must not leak into the next request
+    q.body += "-mutated";
+    done(response::text(200, out));
+  });
+  r.add("GET", "/see", [](request& q, responder done) {
+    std::string out = q.method + " " + q.target + " " + q.path + " q=" + q.query +
+                      " n=" + std::to_string(q.path_params.size()) + " body=" + q.body + " headers=";
+    for (const auto& [k, v] : q.headers.items) out += k + ":" + v + ";";
+    done(response::text(200, out));
+  });
+  running_server s(r);
+  raw_conn c(s.port);
+  ASSERT_TRUE(c.send("POST /see/abc?x=1 HTTP/1.1\r\nHost: h1\r\nX-Long-Header: " + std::string(100, 'v') +
+                     "\r\nX-B: b\r\nContent-Length: 5\r\n\r\nhello"));
+  auto a = c.read_response();
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->body, "POST /see/abc?x=1 /see/abc q=x=1 id=abc n=1 body=hello headers=Host:h1;X-Long-Header:" +
+                         std::string(100, 'v') + ";X-B:b;Content-Length:5;");
+  ASSERT_TRUE(c.send("GET /see HTTP/1.1\r\nhost: h2\r\n\r\n"));
+  auto b = c.read_response();
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->body, "GET /see /see q= n=0 body= headers=host:h2;");
+  // A chunked body with a trailer (trailer fields are listed with the headers, as before).
+  ASSERT_TRUE(c.send("POST /see/z HTTP/1.1\r\nHost: h3\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\nX-T: t\r\n\r\n"));
+  auto ch = c.read_response();
+  ASSERT_TRUE(ch);
+  EXPECT_EQ(ch->body, "POST /see/z /see/z q= id=z n=1 body=abcde headers=Host:h3;Transfer-Encoding:chunked;X-T:t;");
+  ASSERT_TRUE(c.send("GET /see?y HTTP/1.1\r\nHost: h4\r\nX-1: 1\r\nX-2: 2\r\nX-3: 3\r\nX-4: 4\r\n\r\n"));
+  auto d = c.read_response();
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->body, "GET /see?y /see q=y n=0 body= headers=Host:h4;X-1:1;X-2:2;X-3:3;X-4:4;");
+}
+
+// Timeouts are one lazily re-armed timer per connection: a connection that keeps sending
+// requests within idle_timeout stays open across many timer periods, a handler slower than
+// read_timeout is not cut off, and idling past idle_timeout still closes.
+TEST(Server, TimeoutsFollowThePhaseAcrossManyRequests) {
+  router r = basic_router();
+  r.add("GET", "/slow", [](request&, responder done) {
+    std::this_thread::sleep_for(450ms);  // longer than read_timeout and write_timeout
+    done(response::text(200, "slow"));
+  });
+  auto o = test_options();
+  o.idle_timeout = 300ms;
+  o.read_timeout = 200ms;
+  o.write_timeout = 200ms;
+  running_server s(r, o);
+  raw_conn c(s.port);
+  auto start = std::chrono::steady_clock::now();
+  for (int i = 0; std::chrono::steady_clock::now() - start < 1200ms; ++i) {
+    ASSERT_TRUE(c.send("GET /items/" + std::to_string(i) + " HTTP/1.1\r\nHost: x\r\n\r\n")) << i;
+    auto res = c.read_response();
+    ASSERT_TRUE(res) << i;
+    EXPECT_EQ(res->body, std::to_string(i));
+    std::this_thread::sleep_for(i % 2 ? 150ms : 20ms);
+  }
+  ASSERT_TRUE(c.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n"));
+  auto slow = c.read_response();
+  ASSERT_TRUE(slow);
+  EXPECT_EQ(slow->body, "slow");
+  // A request that starts but does not finish within read_timeout closes the connection, also
+  // right after a long idle-timeout phase was armed.
+  std::this_thread::sleep_for(100ms);
+  ASSERT_TRUE(c.send("GET /hello HTTP/1.1\r\n"));
+  auto t0 = std::chrono::steady_clock::now();
+  EXPECT_TRUE(c.closed_within(2s));
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 1s);
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, 150ms);
+  // Idle past idle_timeout closes.
+  raw_conn idle(s.port);
+  ASSERT_TRUE(idle.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_TRUE(idle.read_response());
+  auto t1 = std::chrono::steady_clock::now();
+  EXPECT_TRUE(idle.closed_within(2s));
+  EXPECT_GE(std::chrono::steady_clock::now() - t1, 250ms);
+}
+
 TEST(Server, Http10KeepAliveOnlyWhenAsked) {
   router r = basic_router();
   running_server s(r);

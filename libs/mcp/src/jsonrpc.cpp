@@ -7,13 +7,12 @@ namespace {
 bool usable_id(const json::value& id) { return id.is_string() || id.is_int64() || id.is_uint64(); }
 }  // namespace
 
-message classify(const json::value& v) {
-  message m;
-  m.raw = v;
+message_ref classify_ref(const json::value& v) {
+  message_ref m;
   auto invalid = [&](json::value id, std::string_view why) {
     m.type = kind::invalid;
     m.error = error_response(id, invalid_request, why);
-    return m;
+    return std::move(m);
   };
   if (!v.is_object()) return invalid(nullptr, "Invalid Request: not a JSON object");
   const auto& o = v.get_object();
@@ -27,10 +26,10 @@ message classify(const json::value& v) {
   const auto* method = o.if_contains("method");
   if (method) {
     if (!method->is_string()) return invalid(id, "Invalid Request: method must be a string");
-    m.method = std::string(method->get_string());
+    m.method = std::string_view(method->get_string());
     if (const auto* p = o.if_contains("params")) {
       if (p->is_object()) {
-        m.params = p->get_object();
+        m.params = &p->get_object();
       } else {
         m.type = kind::invalid;
         m.error = error_response(id, invalid_params, "Invalid params: params must be an object");
@@ -38,17 +37,29 @@ message classify(const json::value& v) {
         return m;
       }
     }
-    m.id = id;
+    m.id = std::move(id);
     m.type = idp ? kind::request : kind::notification;
     return m;
   }
   const bool has_result = o.contains("result"), has_error = o.contains("error");
   if (idp && (has_result != has_error)) {
-    m.id = id;
+    m.id = std::move(id);
     m.type = kind::response;
     return m;
   }
   return invalid(id, "Invalid Request: neither a request, a notification nor a response");
+}
+
+message classify(const json::value& v) {
+  message_ref r = classify_ref(v);
+  message m;
+  m.raw = v;
+  m.type = r.type;
+  m.id = std::move(r.id);
+  m.method = std::string(r.method);
+  if (r.params) m.params = *r.params;
+  m.error = std::move(r.error);
+  return m;
 }
 
 parsed_body parse(std::string_view body) {
@@ -73,7 +84,12 @@ parsed_body parse(std::string_view body) {
 }
 
 json::value result_response(const json::value& id, json::value result) {
-  return json::object{{"jsonrpc", "2.0"}, {"id", id}, {"result", std::move(result)}};
+  // Built member by member so that `result` is moved in, not copied.
+  json::object o(3);
+  o.emplace("jsonrpc", "2.0");
+  o.emplace("id", id);
+  o.emplace("result", std::move(result));
+  return o;
 }
 
 json::value error_response(const json::value& id, int code, std::string_view message,

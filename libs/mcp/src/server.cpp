@@ -39,11 +39,18 @@ std::size_t decode_cursor(const json::object& params, std::size_t total) {
   return n;
 }
 
-json::object tool_result_json(const tool_result& r) {
-  json::object o{{"content", r.content}};
-  if (r.structured) o["structuredContent"] = *r.structured;
-  if (r.is_error) o["isError"] = true;
+// Moves the content in: the result is serialized once and dropped.
+json::object tool_result_json(tool_result&& r) {
+  json::object o(3);
+  o.emplace("content", std::move(r.content));
+  if (r.structured) o.emplace("structuredContent", std::move(*r.structured));
+  if (r.is_error) o.emplace("isError", true);
   return o;
+}
+
+const json::object& no_params() {
+  static const json::object empty;
+  return empty;
 }
 }  // namespace
 
@@ -379,14 +386,27 @@ json::object page(const V& items, const json::object& params, std::size_t page_s
 
 dispatch_result server::dispatch(std::string_view body, session_state& session, const principal* who,
                                  client_channel* channel) const {
-  dispatch_result out;
-  auto parsed = jsonrpc::parse(body);
-  if (parsed.error) {
-    out.reply = std::move(*parsed.error);
+  boost::system::error_code ec;
+  json::value v = json::parse(body, ec);
+  if (ec) {   // as jsonrpc::parse
+    dispatch_result out;
+    out.reply = jsonrpc::error_response(nullptr, jsonrpc::parse_error, "Parse error");
     out.parse_failed = true;
     return out;
   }
-  if (parsed.batch && session.protocol_version != "2025-03-26") {
+  return dispatch_parsed(v, session, who, channel);
+}
+
+dispatch_result server::dispatch_parsed(const json::value& body, session_state& session, const principal* who,
+                                        client_channel* channel) const {
+  dispatch_result out;
+  const bool batch = body.is_array();
+  if (batch && body.get_array().empty()) {   // as jsonrpc::parse
+    out.reply = jsonrpc::error_response(nullptr, jsonrpc::invalid_request, "Invalid Request: empty batch");
+    out.parse_failed = true;
+    return out;
+  }
+  if (batch && session.protocol_version != "2025-03-26") {
     out.reply = jsonrpc::error_response(nullptr, jsonrpc::invalid_request,
                                         "Invalid Request: batches are not supported by protocol version " +
                                             (session.protocol_version.empty() ? std::string(latest_protocol_version)
@@ -395,7 +415,9 @@ dispatch_result server::dispatch(std::string_view body, session_state& session, 
     return out;
   }
 
-  auto handle = [&](const jsonrpc::message& m) -> std::optional<json::value> {
+  // Messages are classified in place (jsonrpc::classify_ref): params and tool arguments are read
+  // from the parsed body, never copied.
+  auto handle = [&](const jsonrpc::message_ref& m) -> std::optional<json::value> {
     if (m.type == jsonrpc::kind::invalid) {
       if (m.error.is_null()) return std::nullopt;
       return m.error;
@@ -404,9 +426,9 @@ dispatch_result server::dispatch(std::string_view body, session_state& session, 
     const bool notify = m.type == jsonrpc::kind::notification;
     try {
       json::value result;
-      const auto& p = m.params;
+      const json::object& p = m.params ? *m.params : no_params();
       if (m.method == "initialize") {
-        if (parsed.batch) throw rpc_error{jsonrpc::invalid_request, "Invalid Request: initialize cannot be batched"};
+        if (batch) throw rpc_error{jsonrpc::invalid_request, "Invalid Request: initialize cannot be batched"};
         const auto* v = p.if_contains("protocolVersion");
         if (!v || !v->is_string())
           throw rpc_error{jsonrpc::invalid_params, "Invalid params: protocolVersion must be a string"};
@@ -436,7 +458,7 @@ dispatch_result server::dispatch(std::string_view body, session_state& session, 
         result = json::object{};
       } else if (m.method.starts_with("notifications/")) {
         if (notify) return std::nullopt;  // initialized, cancelled, roots/list_changed, ...: accepted
-        throw rpc_error{jsonrpc::method_not_found, "Method not found: " + m.method};
+        throw rpc_error{jsonrpc::method_not_found, "Method not found: " + std::string(m.method)};
       } else if (m.method == "tools/list" && !impl_->tools.empty()) {
         result = page(impl_->tools, p, info_.page_size, "tools", [](const tool_entry& t) {
           json::object o{{"name", t.name}, {"description", t.description}, {"inputSchema", t.input_schema}};
@@ -451,10 +473,10 @@ dispatch_result server::dispatch(std::string_view body, session_state& session, 
                                [&](const tool_entry& t) { return t.name == n->get_string(); });
         if (it == impl_->tools.end())
           throw rpc_error{jsonrpc::invalid_params, "Unknown tool: " + std::string(n->get_string())};
-        json::object args;
+        const json::object* args = &no_params();
         if (const auto* a = p.if_contains("arguments"); a && !a->is_null()) {
           if (!a->is_object()) throw rpc_error{jsonrpc::invalid_params, "Invalid params: arguments must be an object"};
-          args = a->get_object();
+          args = &a->get_object();
         }
         if (it->opts.auth) {
           if (auto d = it->opts.auth(who)) {
@@ -471,7 +493,7 @@ dispatch_result server::dispatch(std::string_view body, session_state& session, 
         context ctx(who, std::move(token), &out.notifications, &session, channel);
         tool_result r;
         try {
-          r = it->call(args, ctx);
+          r = it->call(*args, ctx);
         } catch (const invalid_argument& e) {
           std::string msg = "Invalid arguments for tool " + it->name + ": " + e.what();
           if (!info_.argument_errors_as_tool_errors) throw rpc_error{jsonrpc::invalid_params, std::move(msg)};
@@ -481,7 +503,7 @@ dispatch_result server::dispatch(std::string_view body, session_state& session, 
         } catch (...) {
           r = tool_result::text("tool failed", true);
         }
-        result = tool_result_json(r);
+        result = tool_result_json(std::move(r));
       } else if (m.method == "resources/list" && impl_->has_resources()) {
         result = page(impl_->resources, p, info_.page_size, "resources", [](const impl::resource_entry& e) {
           json::object o{{"uri", e.info.uri}, {"name", e.info.name}, {"mimeType", e.info.mime_type}};
@@ -523,7 +545,7 @@ dispatch_result server::dispatch(std::string_view body, session_state& session, 
         session.log_level.store(static_cast<int>(pos - log_levels.begin()));
         result = json::object{};
       } else {
-        throw rpc_error{jsonrpc::method_not_found, "Method not found: " + m.method};
+        throw rpc_error{jsonrpc::method_not_found, "Method not found: " + std::string(m.method)};
       }
       if (notify) return std::nullopt;
       return jsonrpc::result_response(m.id, std::move(result));
@@ -536,14 +558,17 @@ dispatch_result server::dispatch(std::string_view body, session_state& session, 
     }
   };
 
-  if (!parsed.batch) {
-    out.parse_failed = parsed.messages.front().type == jsonrpc::kind::invalid;
-    out.reply = handle(parsed.messages.front());
+  if (!batch) {
+    const jsonrpc::message_ref m = jsonrpc::classify_ref(body);
+    out.parse_failed = m.type == jsonrpc::kind::invalid;
+    out.reply = handle(m);
     return out;
   }
+  // Classification is pure, so classifying each element right before handling it is the same
+  // as classifying them all first.
   json::array replies;
-  for (const auto& m : parsed.messages)
-    if (auto r = handle(m)) replies.push_back(std::move(*r));
+  for (const auto& e : body.get_array())
+    if (auto r = handle(jsonrpc::classify_ref(e))) replies.push_back(std::move(*r));
   if (!replies.empty()) out.reply = std::move(replies);
   return out;
 }

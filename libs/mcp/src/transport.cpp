@@ -24,15 +24,20 @@ std::string lower(std::string_view s) {
   for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
 }
-std::string trim(std::string_view s) {
+std::string_view trim_view(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return std::string(s);
+  return s;
 }
 
-// The media types of every Accept header (parameters dropped, lower-case).
-std::vector<std::string> accepted(const http::request& q) {
-  std::vector<std::string> out;
+// Whether any Accept header lists `type` (exactly, as "*/*" or as "<major>/*"), comparing the
+// media types case-insensitively without their parameters. Reads the headers in place.
+bool accepts(const http::request& q, std::string_view type) {
+  const std::string_view major = type.substr(0, type.find('/'));
+  auto matches = [&](std::string_view t) {
+    if (http::iequals(t, type) || t == "*/*") return true;
+    return t.size() == major.size() + 2 && t.ends_with("/*") && http::iequals(t.substr(0, major.size()), major);
+  };
   for (const auto& [k, v] : q.headers.items) {
     if (!http::iequals(k, "Accept")) continue;
     std::string_view rest = v;
@@ -40,18 +45,12 @@ std::vector<std::string> accepted(const http::request& q) {
       auto comma = rest.find(',');
       std::string_view item = rest.substr(0, comma);
       auto semi = item.find(';');
-      std::string t = lower(trim(item.substr(0, semi)));
-      if (!t.empty()) out.push_back(std::move(t));
+      std::string_view t = trim_view(item.substr(0, semi));
+      if (!t.empty() && matches(t)) return true;
       if (comma == std::string_view::npos) break;
       rest.remove_prefix(comma + 1);
     }
   }
-  return out;
-}
-bool accepts(const std::vector<std::string>& types, std::string_view type) {
-  std::string major(type.substr(0, type.find('/')));
-  for (const auto& t : types)
-    if (t == type || t == "*/*" || t == major + "/*") return true;
   return false;
 }
 
@@ -219,7 +218,9 @@ struct transport_state {
   }
 
   // Looks up (and touches) a session; null when unknown or expired.
-  std::shared_ptr<session_state> find(const std::string& id) {
+  std::shared_ptr<session_state> find(std::string_view sid) {
+    thread_local std::string id;   // the map's key type, without an allocation per lookup
+    id.assign(sid);
     std::lock_guard lock(mu);
     auto it = sessions.find(id);
     if (it == sessions.end()) return nullptr;
@@ -270,11 +271,10 @@ struct transport_state {
     std::shared_ptr<const principal> who;
     if (!admit(q, done, who)) return;
     auto ct = q.headers.get("Content-Type");
-    if (!ct || lower(trim(ct->substr(0, ct->find(';')))) != "application/json")
+    if (!ct || !http::iequals(trim_view(ct->substr(0, ct->find(';'))), "application/json"))
       return done(rpc_error_response(415, jsonrpc::invalid_request,
                                      "Unsupported Media Type: Content-Type must be application/json"));
-    auto types = accepted(q);
-    if (!accepts(types, "application/json") || !accepts(types, "text/event-stream"))
+    if (!accepts(q, "application/json") || !accepts(q, "text/event-stream"))
       return done(rpc_error_response(
           406, jsonrpc::invalid_request,
           "Not Acceptable: Accept must include both application/json and text/event-stream"));
@@ -285,18 +285,17 @@ struct transport_state {
     bool is_initialize = false;
     bool is_tool_call = false;   // a single tools/call request: may run on a worker
     std::vector<json::value> replies;   // JSON-RPC responses to our server-to-client requests
-    {
-      boost::system::error_code ec;
-      json::value v = json::parse(q.body, ec);
-      if (ec) return done(rpc_error_response(400, jsonrpc::parse_error, "Parse error"));
-      if (v.is_object()) {
-        const auto& o = v.get_object();
-        const auto* m = o.if_contains("method");
-        is_initialize = m && m->is_string() && m->get_string() == "initialize";
-        is_tool_call = m && m->is_string() && m->get_string() == "tools/call" && o.contains("id");
-      }
-      collect_replies(v, replies);
+    // Parsed once: these checks and the dispatch below read the same value.
+    boost::system::error_code ec;
+    const json::value v = json::parse(q.body, ec);
+    if (ec) return done(rpc_error_response(400, jsonrpc::parse_error, "Parse error"));
+    if (v.is_object()) {
+      const auto& o = v.get_object();
+      const auto* m = o.if_contains("method");
+      is_initialize = m && m->is_string() && m->get_string() == "initialize";
+      is_tool_call = m && m->is_string() && m->get_string() == "tools/call" && o.contains("id");
     }
+    collect_replies(v, replies);
 
     auto version_header = q.headers.get("MCP-Protocol-Version");
     if (version_header && !is_initialize) {
@@ -314,7 +313,7 @@ struct transport_state {
       auto sid = q.headers.get("Mcp-Session-Id");
       if (!sid || !valid_session_id(*sid))
         return done(rpc_error_response(400, jsonrpc::invalid_request, "Bad Request: Mcp-Session-Id header required"));
-      st = find(std::string(*sid));
+      st = find(*sid);
       if (!st) return done(rpc_error_response(404, jsonrpc::invalid_request, "Session not found"));
     }
 
@@ -322,7 +321,7 @@ struct transport_state {
     if (is_tool_call && !opts.stateless && may_ask_client(*st))
       return start_call(q.body, std::move(done), std::move(st), std::move(who));
 
-    dispatch_result r = srv.dispatch(q.body, *st, who.get());
+    dispatch_result r = srv.dispatch_parsed(v, *st, who.get());
 
     if (r.denied) return done(denial_response(*r.denied));
     if (!r.reply) {

@@ -50,6 +50,54 @@ TEST(Server, InitializeNegotiation) {
             R"({"jsonrpc":"2.0","id":1,"error":{"code":-32602,"message":"Invalid params: protocolVersion must be a string"}})");
 }
 
+// dispatch_parsed (used by the HTTP transport, which parses the body once) answers exactly as
+// dispatch does on the same text: single messages, batches, errors, tool arguments read in place.
+TEST(Server, DispatchParsedMatchesDispatch) {
+  server srv{{.name = "s", .version = "1"}};
+  srv.tool("echo", "Echo", {"text"}, [](std::string t) { return t; });
+  srv.raw_tool("keys", "Argument keys", json::object{{"type", "object"}}, [](const json::object& args) {
+    std::string out;
+    for (const auto& kv : args) out += std::string(kv.key()) + ";";
+    return tool_result::text(out);
+  });
+  const std::vector<std::string> bodies = {
+      R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"text":"hi"}}})",
+      R"({"jsonrpc":"2.0","id":"x","method":"tools/call","params":{"name":"keys","arguments":{"b":1,"a":{"c":[1,2]}}}})",
+      R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"keys"}})",
+      R"({"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"keys","arguments":null}})",
+      R"({"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"keys","arguments":[1]}})",
+      R"({"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"nope"}})",
+      R"({"jsonrpc":"2.0","id":6,"method":"tools/call","params":[]})",
+      R"({"jsonrpc":"2.0","id":7,"method":"tools/list"})",
+      R"({"jsonrpc":"2.0","id":8,"method":"no/such"})",
+      R"({"jsonrpc":"2.0","method":"notifications/initialized"})",
+      R"({"jsonrpc":"1.0","id":9,"method":"ping"})",
+      R"({"jsonrpc":"2.0","id":{},"method":"ping"})",
+      R"({"jsonrpc":"2.0","id":10,"result":{}})",
+      R"([])",
+      R"([{"jsonrpc":"2.0","id":1,"method":"ping"},{"jsonrpc":"2.0","method":"notifications/x"},3])",
+      R"(42)",
+  };
+  for (std::string version : {"2025-11-25", "2025-03-26"}) {
+    for (const auto& b : bodies) {
+      session_state a, c;
+      a.protocol_version = c.protocol_version = version;
+      auto by_text = srv.dispatch(b, a);
+      auto by_value = srv.dispatch_parsed(json::parse(b), c);
+      EXPECT_EQ(by_text.reply.has_value(), by_value.reply.has_value()) << b;
+      if (by_text.reply && by_value.reply) EXPECT_EQ(json::serialize(*by_text.reply), json::serialize(*by_value.reply)) << b;
+      EXPECT_EQ(by_text.parse_failed, by_value.parse_failed) << b;
+    }
+  }
+  session_state st;
+  auto bad = srv.dispatch("{nope", st);
+  ASSERT_TRUE(bad.reply);
+  EXPECT_TRUE(bad.parse_failed);
+  EXPECT_EQ(json::serialize(*bad.reply), R"({"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"Parse error"}})");
+  EXPECT_EQ(call(srv, R"({"jsonrpc":"2.0","id":"x","method":"tools/call","params":{"name":"keys","arguments":{"b":1,"a":2}}})"),
+            R"({"jsonrpc":"2.0","id":"x","result":{"content":[{"type":"text","text":"b;a;"}]}})");
+}
+
 TEST(Server, CapabilitiesInstructionsAndTitle) {
   server srv{{.name = "s", .version = "2", .title = "S", .instructions = "Use echo."}};
   srv.tool("echo", "Echo", {"text"}, [](std::string t) { return t; });

@@ -131,6 +131,13 @@ struct fake_issuance_store : ports::issuance_store {
     rows.push_back(std::move(iss));
     done({});
   }
+  // No refresh tables here: companions are refused (nothing stored).
+  void record_issuance_with(domain::issuance iss, domain::audit_event, ports::issuance_companion companion,
+                            std::function<void(error_code, ports::rotate_outcome)> done) override {
+    if (companion.index() != 0) return done(make_error_code(errc::storage_failure), ports::rotate_outcome::rotated);
+    rows.push_back(std::move(iss));
+    done({}, ports::rotate_outcome::rotated);
+  }
   result<std::optional<domain::issuance>> find_issuance_by_jti(std::string_view jti) override {
     for (const auto& i : rows)
       if (i.jti == jti) return std::optional<domain::issuance>{i};

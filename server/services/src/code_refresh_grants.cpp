@@ -139,12 +139,13 @@ class authorization_code_grant final : public grant_handler {
       first.expires_at = now + svc.options().refresh_ttl;
     }
     // The family (even without a refresh token) links the access token to the code, so a later
-    // replay of the code can revoke it.
-    p.before_record = [&svc, fam, first](const domain::issuance& rec) -> std::optional<oauth_error> {
-      auto r = svc.deps().refresh->create_family(fam, first, rec.jti);
-      if (r) return std::nullopt;
-      if (r.error() == domain::errc::conflict) return err(oauth_errc::invalid_grant, kCodeUsed, "replayed during redemption");
-      return oauth_error::internal("create family: " + r.error().message());
+    // replay of the code can revoke it. It is written in the issuance's group-committed
+    // transaction: the token is answered only once both are durable.
+    p.companion = ports::family_creation{std::move(fam), std::move(first)};
+    p.on_recorded = [](boost::system::error_code ec, ports::rotate_outcome) -> std::optional<oauth_error> {
+      if (!ec) return std::nullopt;
+      if (ec == domain::errc::conflict) return err(oauth_errc::invalid_grant, kCodeUsed, "replayed during redemption");
+      return oauth_error::internal("record issuance with family: " + ec.message());
     };
     svc.issue(p, std::move(done));
   }
@@ -218,29 +219,30 @@ class refresh_token_grant final : public grant_handler {
     next.family_id = fam.id;
     next.created_at = now;
     next.expires_at = now + svc.options().refresh_ttl;
-    auto reuse_detected = std::make_shared<bool>(false);
-    p.before_record = [&svc, hash, next, now, fam, reuse_detected](const domain::issuance& rec) -> std::optional<oauth_error> {
-      auto r = svc.deps().refresh->rotate_refresh(hash, next, rec.jti, now);
-      if (!r) return oauth_error::internal("rotate refresh: " + r.error().message());
-      if (*r == ports::rotate_outcome::rotated) return std::nullopt;
-      if (*r == ports::rotate_outcome::reused) *reuse_detected = true;
+    // The rotation is written in the issuance's group-committed transaction (one batched write
+    // per refresh; this thread never waits for the writer). The store decides spent-or-not
+    // authoritatively there; the token is answered only once the rotation and the issuance are
+    // durable. Nothing is stored when it refuses.
+    p.companion = ports::refresh_rotation{hash, std::move(next), now};
+    p.on_recorded = [&svc, family_id = fam.id, client_id = ctx.client.id, ip = ctx.req.remote_ip](
+                        boost::system::error_code ec, ports::rotate_outcome o) -> std::optional<oauth_error> {
+      if (ec) return oauth_error::internal("rotate refresh: " + ec.message());
+      if (o == ports::rotate_outcome::rotated) return std::nullopt;
+      // A concurrent use spent the token between lookup and rotation: that is reuse too. Rare, so
+      // the revocation stays a separate (synchronous) write, run where the store reported.
+      if (o == ports::rotate_outcome::reused) revoke_family(svc, family_id, client_id, ip);
       return err(oauth_errc::invalid_grant, kFamilyRevoked);
     };
-    // A concurrent use spent the token between lookup and rotation: that is reuse too.
-    svc.issue(p, [&svc, fam, reuse_detected, client = ctx.client, ip = ctx.req.remote_ip,
-                  done = std::move(done)](ports::token_outcome o) mutable {
-      if (*reuse_detected) revoke_family(svc, fam, client, ip);
-      done(std::move(o));
-    });
+    svc.issue(p, std::move(done));
   }
 
  private:
-  static void revoke_family(oauth_service& svc, const ports::refresh_family& fam, const domain::client& c,
+  static void revoke_family(oauth_service& svc, const std::string& family_id, const std::string& client_id,
                             const std::string& ip) {
     auto now = svc.deps().clk.now();
-    auto n = svc.deps().refresh->revoke_family(fam.id, now, "reuse_detected");
-    domain::audit_event ev{random_token(16), n ? "family.revoked" : "family.revocation_failed", c.id, c.id, ip,
-                           "family=" + fam.id + " reason=reuse_detected revoked_tokens=" +
+    auto n = svc.deps().refresh->revoke_family(family_id, now, "reuse_detected");
+    domain::audit_event ev{random_token(16), n ? "family.revoked" : "family.revocation_failed", client_id, client_id, ip,
+                           "family=" + family_id + " reason=reuse_detected revoked_tokens=" +
                                (n ? std::to_string(*n) : std::string("error")),
                            "", now};
     (void)svc.deps().audit.append_audit(ev);
@@ -248,7 +250,7 @@ class refresh_token_grant final : public grant_handler {
 
   static void reuse(oauth_service& svc, const grant_context& ctx, const ports::refresh_family& fam,
                     std::function<void(ports::token_outcome)> done) {
-    revoke_family(svc, fam, ctx.client, ctx.req.remote_ip);
+    revoke_family(svc, fam.id, ctx.client.id, ctx.req.remote_ip);
     done(fail(err(oauth_errc::invalid_grant, kFamilyRevoked)));
   }
 };

@@ -270,12 +270,6 @@ void oauth_service::issue(const issue_params& p, std::function<void(ports::token
   claims["exp"] = rec.expires_at;
   if (!p.dpop_jkt.empty()) claims["cnf"] = json::object{{"jkt", p.dpop_jkt}};
   if (!rec.agent_id.empty()) claims["agent_id"] = rec.agent_id;
-  if (p.before_record) {
-    if (auto err = p.before_record(rec)) {
-      done(ports::endpoint_failure{std::move(*err), {}});
-      return;
-    }
-  }
   auto token = jose::sign_compact(header, claims, *keys->signer, keys->alg);
   if (!token) {
     done(ports::endpoint_failure{oauth_error::internal("sign: " + token.error().message()), {}});
@@ -299,7 +293,29 @@ void oauth_service::issue(const issue_params& p, std::function<void(ports::token
   if (!p.refresh_token.empty()) body["refresh_token"] = p.refresh_token;
   if (!rec.scopes.empty()) body["scope"] = rec.scopes;
   std::string reply = json::serialize(body);
-  // The token is handed out only once its issuance row is committed (durable across kill -9).
+  // The token is handed out only once its issuance row is committed (durable across kill -9),
+  // and with a companion only once the companion's rows are committed with it.
+  if (p.companion.index() != 0) {
+    deps_.issuances.record_issuance_with(
+        std::move(rec), std::move(ev), p.companion,
+        [done = std::move(done), reply = std::move(reply), check = p.on_recorded](boost::system::error_code ec,
+                                                                                  ports::rotate_outcome o) mutable {
+          std::optional<oauth_error> e;
+          if (check) {
+            e = check(ec, o);
+          } else if (ec) {
+            e = oauth_error::internal("record issuance: " + ec.message());
+          } else if (o != ports::rotate_outcome::rotated) {
+            e = oauth_error::internal("record issuance: companion refused");
+          }
+          if (e) {
+            done(ports::endpoint_failure{std::move(*e), {}});
+            return;
+          }
+          done(ports::endpoint_reply{std::move(reply), {}});
+        });
+    return;
+  }
   deps_.issuances.record_issuance(std::move(rec), std::move(ev),
                                   [done = std::move(done), reply = std::move(reply)](boost::system::error_code ec) mutable {
                                     if (ec) {

@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <atomic>
 #include <set>
 #include <thread>
+#include <variant>
 
 #include "authplane/core/base64url.hpp"
 #include "authplane/core/random.hpp"
@@ -71,12 +73,28 @@ struct fake_code_refresh : ports::code_store, ports::refresh_store {
   result<ports::rotate_outcome> rotate_refresh(std::string_view old, const ports::refresh_token_row& next,
                                                std::string_view jti, std::int64_t now) override {
     std::lock_guard lk(mu);
-    auto& t = tokens.at(std::string(old));
+    auto it = tokens.find(old);
+    if (it == tokens.end() || it->second.family_id != next.family_id) return domain::errc::not_found;
+    auto& t = it->second;
     if (families[t.family_id].revoked_at) return ports::rotate_outcome::family_revoked;
     if (t.consumed_at) return ports::rotate_outcome::reused;
     t.consumed_at = now;
     tokens[next.token_hash] = next;
     links[std::string(jti)] = next.family_id;
+    return ports::rotate_outcome::rotated;
+  }
+  // The companion writes fake_issuances runs before storing an issuance (the sqlite adapter runs
+  // them in the issuance's transaction).
+  std::atomic<int> rotations{0}, creations{0};
+  result<ports::rotate_outcome> apply(const ports::issuance_companion& c, std::string_view jti) {
+    if (const auto* r = std::get_if<ports::refresh_rotation>(&c)) {
+      ++rotations;
+      return rotate_refresh(r->old_hash, r->next, jti, r->now);
+    }
+    if (const auto* f = std::get_if<ports::family_creation>(&c)) {
+      ++creations;
+      if (auto r = create_family(f->family, f->first, jti); !r) return r.error();
+    }
     return ports::rotate_outcome::rotated;
   }
   std::size_t revoke_locked(const std::string& fam, std::int64_t now) {
@@ -144,6 +162,7 @@ struct CodeRefresh : ::testing::Test {
 
   void SetUp() override {
     cr.iss = &store;
+    store.companion_writer = [this](const ports::issuance_companion& c, std::string_view jti) { return cr.apply(c, jti); };
     ASSERT_TRUE(keys.init());
     domain::resource r;
     r.id = "res-1";
@@ -506,4 +525,95 @@ TEST_F(CodeRefresh, GrantTypesListedOnce) {
   auto g = svc->grant_types();
   EXPECT_EQ(std::count(g.begin(), g.end(), "authorization_code"), 1);
   EXPECT_EQ(std::count(g.begin(), g.end(), "refresh_token"), 1);
+}
+
+TEST_F(CodeRefresh, FamilyAndRotationTravelWithTheIssuance) {
+  auto b = body(redeem(code_for()));
+  ASSERT_FALSE(b.empty());
+  EXPECT_EQ(cr.creations.load(), 1);
+  EXPECT_EQ(cr.rotations.load(), 0);
+  auto jti1 = str(claims_of(str(b, "access_token")), "jti");
+  ASSERT_EQ(cr.links.count(jti1), 1u);
+  auto b2 = body(refresh(str(b, "refresh_token")));
+  ASSERT_FALSE(b2.empty());
+  EXPECT_EQ(cr.creations.load(), 1);
+  EXPECT_EQ(cr.rotations.load(), 1);
+  auto jti2 = str(claims_of(str(b2, "access_token")), "jti");
+  EXPECT_EQ(cr.links.at(jti2), cr.links.at(jti1));  // the new access token joined the family
+  EXPECT_EQ(store.rows.count(jti2), 1u);
+}
+
+TEST_F(CodeRefresh, FailedIssuanceLeavesTheRefreshTokenUnspent) {
+  auto b = body(redeem(code_for()));
+  auto rt = str(b, "refresh_token");
+  store.fail_writes = true;
+  auto e = err(refresh(rt));
+  EXPECT_EQ(e.code, oauth_errc::server_error);
+  EXPECT_FALSE(cr.tokens.at(base64url_encode(crypto::sha256(rt))).consumed_at);
+  store.fail_writes = false;
+  auto o = refresh(rt);  // the rotation and the issuance are one write: nothing was spent
+  EXPECT_FALSE(body(o).empty()) << err(o).description;
+  // A code whose issuance failed keeps no family either (it was consumed, so it is refused later).
+  store.fail_writes = true;
+  auto c = code_for();
+  EXPECT_EQ(err(redeem(c)).code, oauth_errc::server_error);
+  EXPECT_TRUE(cr.codes.at(base64url_encode(crypto::sha256(c))).family_id.empty());
+}
+
+TEST_F(CodeRefresh, ReuseSeenOnlyByTheStoreRevokesTheFamily) {
+  auto b = body(redeem(code_for()));
+  auto rt1 = str(b, "refresh_token");
+  auto h1 = base64url_encode(crypto::sha256(rt1));
+  const auto fam = cr.tokens.at(h1).family_id;
+  // Another request spends rt1 between this request's lookup and its write (the lookup saw it
+  // unspent): the store answers `reused` and nothing of this request is stored.
+  bool interleaved = false;
+  store.companion_writer = [&](const ports::issuance_companion& c, std::string_view jti) {
+    if (!interleaved) {
+      interleaved = true;
+      ports::refresh_token_row other{"hash-of-the-concurrent-refresh", fam, kNow, kNow + 3600, std::nullopt};
+      EXPECT_EQ(*cr.rotate_refresh(h1, other, "jti-of-the-concurrent-refresh", kNow), ports::rotate_outcome::rotated);
+    }
+    return cr.apply(c, jti);
+  };
+  const auto issued_before = store.rows.size();
+  auto e = err(refresh(rt1));
+  EXPECT_EQ(e.code, oauth_errc::invalid_grant);
+  EXPECT_EQ(e.description, "token family revoked due to reuse detection");
+  EXPECT_EQ(store.rows.size(), issued_before);  // no access token recorded for the refused one
+  EXPECT_TRUE(cr.families.at(fam).revoked_at);
+  EXPECT_FALSE(active(str(b, "access_token")));
+  std::size_t revoked_events = 0;
+  for (const auto& ev : store.events)
+    revoked_events += ev.action == "family.revoked" && ev.detail.find("family=" + fam + " reason=reuse_detected") == 0;
+  EXPECT_EQ(revoked_events, 1u);
+  EXPECT_EQ(cr.families.at(fam).revoked_at, kNow);
+  EXPECT_EQ(cr.rotations.load(), 1);  // this request's rotation reached the store, and was refused
+  EXPECT_FALSE(cr.tokens.at("hash-of-the-concurrent-refresh").consumed_at);
+}
+
+TEST_F(CodeRefresh, ConcurrentRefreshOfOneTokenHasOneWinnerAndRevokesTheFamily) {
+  for (int round = 0; round < 20; ++round) {
+    auto b = body(redeem(code_for()));
+    auto rt = str(b, "refresh_token");
+    std::atomic<int> ok{0}, revoked{0};
+    std::mutex mu;
+    std::string winner;
+    std::vector<std::thread> ts;
+    for (int i = 0; i < 4; ++i)
+      ts.emplace_back([&] {
+        auto o = refresh(rt);
+        if (std::holds_alternative<ports::endpoint_reply>(o)) {
+          ++ok;
+          std::lock_guard lk(mu);
+          winner = str(body(o), "access_token");
+        } else if (err(o).description == "token family revoked due to reuse detection") {
+          ++revoked;
+        }
+      });
+    for (auto& t : ts) t.join();
+    EXPECT_EQ(ok.load(), 1);
+    EXPECT_EQ(revoked.load(), 3);
+    EXPECT_FALSE(active(winner));  // whichever path saw the reuse, the family is revoked
+  }
 }

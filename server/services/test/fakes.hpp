@@ -88,6 +88,27 @@ struct fake_issuances : ports::issuance_store, ports::audit_store {
     }
     done({});
   }
+  // Performs a companion write (set by tests that fake the refresh tables; unset: companions
+  // fail with storage_failure). Called without `mu` held, before the issuance is stored; an
+  // error or an outcome other than rotated means nothing of the item is stored.
+  std::function<result<ports::rotate_outcome>(const ports::issuance_companion&, std::string_view jti)> companion_writer;
+  void record_issuance_with(domain::issuance iss, domain::audit_event ev, ports::issuance_companion companion,
+                            std::function<void(boost::system::error_code, ports::rotate_outcome)> done) override {
+    constexpr auto rotated = ports::rotate_outcome::rotated;
+    if (fail_writes) return done(domain::errc::storage_failure, rotated);
+    if (companion.index() != 0) {
+      if (!companion_writer) return done(domain::errc::storage_failure, rotated);
+      auto r = companion_writer(companion, iss.jti);
+      if (!r) return done(r.error(), rotated);
+      if (*r != rotated) return done({}, *r);
+    }
+    {
+      std::lock_guard lk(mu);
+      rows[iss.jti] = iss;
+      events.push_back(ev);
+    }
+    done({}, rotated);
+  }
   result<std::optional<domain::issuance>> find_issuance_by_jti(std::string_view jti) override {
     std::lock_guard lk(mu);
     auto it = rows.find(jti);

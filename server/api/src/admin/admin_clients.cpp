@@ -12,6 +12,13 @@ namespace authplane::api::admin_detail {
 namespace json = boost::json;
 
 namespace {
+// The {id} path segment, percent-decoded: CIMD client ids are URLs, sent as
+// /admin/clients/https%3A%2F%2Fapp.example%2Fclient.json. Other ids have no '%'.
+std::string client_id_param(http::request& req) {
+  const std::string& raw = req.path_params["id"];
+  auto decoded = http::url_decode(raw, false);
+  return decoded ? *decoded : raw;
+}
 
 constexpr std::size_t max_text = 255;
 constexpr std::string_view grant_authorization_code = "authorization_code";
@@ -203,7 +210,7 @@ http::response list_clients(admin_deps& d, http::request& req) {
 }
 
 http::response get_client(admin_deps& d, http::request& req) {
-  auto found = d.clients.find_client(req.path_params["id"]);
+  auto found = d.clients.find_client(client_id_param(req));
   if (!found) return from_error(found.error());
   if (!*found) return client_not_found();
   return json_response(200, client_view(**found));
@@ -220,7 +227,7 @@ http::response patch_client(admin_deps& d, http::request& req) {
   if (!err.empty()) return bad_request(err);
 
   std::vector<std::string> changed;
-  auto out = update_with_retry(d, req.path_params["id"], [&](domain::client& c) -> std::optional<http::response> {
+  auto out = update_with_retry(d, client_id_param(req), [&](domain::client& c) -> std::optional<http::response> {
     changed.clear();
     if (name) {
       c.name = *name;
@@ -252,7 +259,7 @@ http::response patch_client(admin_deps& d, http::request& req) {
 
 http::response rotate_secret(admin_deps& d, http::request& req) {
   std::string secret;
-  auto out = update_with_retry(d, req.path_params["id"], [&](domain::client& c) -> std::optional<http::response> {
+  auto out = update_with_retry(d, client_id_param(req), [&](domain::client& c) -> std::optional<http::response> {
     if (c.is_public()) return bad_request("public clients have no secret to rotate");
     auto gen = d.secrets.generate();
     secret = std::move(gen.secret);
@@ -272,7 +279,7 @@ http::response rotate_secret(admin_deps& d, http::request& req) {
 
 // Client lifecycle: active → suspended ↔ active; any → revoked.
 http::response transition(admin_deps& d, http::request& req, std::string_view verb, const char* target) {
-  auto out = update_with_retry(d, req.path_params["id"], [&](domain::client& c) -> std::optional<http::response> {
+  auto out = update_with_retry(d, client_id_param(req), [&](domain::client& c) -> std::optional<http::response> {
     bool allowed = verb == "revoke" || (verb == "suspend" && c.status == domain::client_status::active) ||
                    (verb == "reactivate" && c.status == domain::client_status::suspended);
     if (!allowed)
@@ -296,7 +303,7 @@ http::response delete_client(admin_deps& d, http::request& req) {
   if (!force_s.empty() && force_s != "true" && force_s != "false" && force_s != "1" && force_s != "0")
     return bad_request("force must be true or false");
   bool force = force_s == "true" || force_s == "1";
-  const std::string& id = req.path_params["id"];
+  const std::string id = client_id_param(req);
 
   auto found = d.clients.find_client(id);
   if (!found) return from_error(found.error());

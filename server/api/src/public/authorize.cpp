@@ -88,22 +88,29 @@ bool is_safe_local_redirect(std::string_view t) {
   return true;
 }
 
-authorize_check check_authorize(const authorize_request& q, browser_deps& d) {
+authorize_check check_authorize(const authorize_request& q, browser_deps& d) { return check_authorize(q, d, nullptr); }
+
+authorize_check check_authorize(const authorize_request& q, browser_deps& d, const domain::client* resolved) {
   // 1. Only the authorization code flow.
   if (q.response_type != "code")
     return authorize_page_error{400, "Authorization Error", "The requested grant type or response type is not supported."};
 
-  // 2. The client. URL-shaped ids are client ID metadata documents, not supported yet.
-  if (q.client_id.empty() || q.client_id.size() > 2048 || q.client_id.starts_with("http://") ||
-      q.client_id.starts_with("https://"))
-    return authorize_page_error{400, "Invalid Client", "The client is not registered with this server."};
-  auto found = d.clients.find_client(q.client_id);
-  if (!found) {
-    log::error("authorize.client_lookup_failed", {{"error", found.error().message()}});
-    return server_error_page();
+  // 2. The client. A URL-shaped id names a client ID metadata document: the caller resolves it
+  // through the CIMD service first (register_authorize_route) and passes the result here.
+  domain::client client;
+  if (resolved) {
+    client = *resolved;
+  } else {
+    if (q.client_id.empty() || q.client_id.size() > 2048 || ports::is_url_client_id(q.client_id))
+      return authorize_page_error{400, "Invalid Client", "The client is not registered with this server."};
+    auto found = d.clients.find_client(q.client_id);
+    if (!found) {
+      log::error("authorize.client_lookup_failed", {{"error", found.error().message()}});
+      return server_error_page();
+    }
+    if (!*found) return authorize_page_error{400, "Invalid Client", "The client is not registered with this server."};
+    client = std::move(**found);
   }
-  if (!*found) return authorize_page_error{400, "Invalid Client", "The client is not registered with this server."};
-  domain::client client = std::move(**found);
 
   // 3. Suspended or revoked clients.
   if (!client.is_active())
@@ -155,8 +162,12 @@ authorize_check check_authorize(const authorize_request& q, browser_deps& d) {
 
   // 7. Scope: required unless oauth.require_scope=false, which defaults to the resource's
   // scopes (or every registered scope) within the client's ceiling.
+  // `offline_access` (OIDC; Inspector and mcp-remote send it) only asks for a refresh token,
+  // which clients with the refresh_token grant get anyway: it is accepted and dropped, so it is
+  // neither checked against a resource catalog nor put into the access token.
   auto ceiling = split_scopes(client.scope);
   std::vector<std::string> scopes = split_scopes(q.scope);
+  std::erase(scopes, std::string("offline_access"));
   if (scopes.empty()) {
     if (d.require_scope)
       return authorize_redirect_error{"invalid_scope", "scope parameter is required (oauth.require_scope=true)"};
@@ -201,6 +212,56 @@ bool covers(const std::string& granted, const std::string& wanted) {
     if (!contains(g, s)) return false;
   return true;
 }
+
+// Everything after the parameters are read: the checks, then the session and consent. Runs on
+// an I/O thread, or on a CIMD fetch thread when the client's document had to be fetched.
+void proceed(const http::request& req, browser_deps& d, const authorize_request& q, const domain::client* resolved,
+             http::responder done) {
+  auto checked = check_authorize(q, d, resolved);
+  if (auto* e = std::get_if<authorize_page_error>(&checked)) return done(error_page(e->status, e->title, e->message));
+  if (auto* e = std::get_if<authorize_redirect_error>(&checked))
+    return done(see_other(error_redirect(q.redirect_uri, e->error, e->description, q.state, d.issuer)));
+  auto& ok = std::get<authorize_accepted>(checked);
+
+  bool clear = false;
+  auto who = current_user(req, d, clear);
+  const auto prompts = split_scopes(q.prompt);  // space-separated, like scope
+  const bool prompt_none = contains(prompts, "none");
+  if (prompt_none && prompts.size() > 1)
+    return done(see_other(error_redirect(q.redirect_uri, "invalid_request", "prompt=none cannot be combined with other values",
+                                         q.state, d.issuer)));
+  if (!who) {
+    if (prompt_none)
+      return done(see_other(error_redirect(q.redirect_uri, "login_required", "the user is not signed in", q.state, d.issuer)));
+    auto resp = see_other("/login?redirect=" + http::url_encode(req.target));
+    if (clear) resp.headers.add("Set-Cookie", set_cookie(d, d.cookie_name, "", 0));
+    return done(std::move(resp));
+  }
+  auto grant = d.consents.find_consent(who->user.id, ok.client.id, ok.request.resource);
+  if (!grant) {
+    log::error("authorize.consent_lookup_failed", {{"error", grant.error().message()}});
+    return done(see_other(error_redirect(q.redirect_uri, "server_error", "an internal error occurred", q.state, d.issuer)));
+  }
+  const bool covered = *grant && covers((*grant)->scopes, ok.request.scope);
+  if (covered && !contains(prompts, "consent")) return done(issue_code(d, ok.request, who->user.id, (*grant)->id));
+  if (prompt_none)
+    return done(see_other(error_redirect(q.redirect_uri, "consent_required", "the user has not approved this client",
+                                         q.state, d.issuer)));
+  auto id = d.pending.put(ok.request, d.clk.now());
+  done(see_other("/consent?session_id=" + http::url_encode(id)));
+}
+
+// The outcome of the CIMD service: an error page (never a redirect: the redirect URI is not
+// trusted before the document is), or the document's client for the usual checks.
+void proceed_with_document(const http::request& req, browser_deps& d, const authorize_request& q,
+                           ports::cimd_result r, http::responder done) {
+  if (auto* f = std::get_if<ports::cimd_failure>(&r)) {
+    auto resp = error_page(f->status, f->title, f->message);
+    if (f->retry_after > 0) resp.headers.add("Retry-After", std::to_string(f->retry_after));
+    return done(std::move(resp));
+  }
+  proceed(req, d, q, &std::get<domain::client>(r), std::move(done));
+}
 }  // namespace
 
 void register_authorize_route(http::router& r, browser_deps& d) {
@@ -208,34 +269,26 @@ void register_authorize_route(http::router& r, browser_deps& d) {
     auto form = http::parse_form(req.query);
     if (!form) return done(error_page(400, "Authorization Error", "The request could not be read."));
     for (auto key : {"response_type", "client_id", "redirect_uri", "scope", "state", "resource", "code_challenge",
-                     "code_challenge_method"})
+                     "code_challenge_method", "prompt"})
       if (param_count(*form, key) > 1)
         return done(error_page(400, "Authorization Error", std::string("The parameter ") + key + " is repeated."));
     authorize_request q{param(*form, "response_type"), param(*form, "client_id"),      param(*form, "redirect_uri"),
                         param(*form, "scope"),         param(*form, "state"),          param(*form, "resource"),
-                        param(*form, "code_challenge"), param(*form, "code_challenge_method")};
-    auto checked = check_authorize(q, d);
-    if (auto* e = std::get_if<authorize_page_error>(&checked)) return done(error_page(e->status, e->title, e->message));
-    if (auto* e = std::get_if<authorize_redirect_error>(&checked))
-      return done(see_other(error_redirect(q.redirect_uri, e->error, e->description, q.state, d.issuer)));
-    auto& ok = std::get<authorize_accepted>(checked);
+                        param(*form, "code_challenge"), param(*form, "code_challenge_method"), param(*form, "prompt")};
+    if (q.response_type != "code" || !ports::is_url_client_id(q.client_id)) return proceed(req, d, q, nullptr, std::move(done));
 
-    bool clear = false;
-    auto who = current_user(req, d, clear);
-    if (!who) {
-      auto resp = see_other("/login?redirect=" + http::url_encode(req.target));
-      if (clear) resp.headers.add("Set-Cookie", set_cookie(d, d.cookie_name, "", 0));
-      return done(std::move(resp));
-    }
-    auto grant = d.consents.find_consent(who->user.id, ok.client.id, ok.request.resource);
-    if (!grant) {
-      log::error("authorize.consent_lookup_failed", {{"error", grant.error().message()}});
-      return done(see_other(error_redirect(q.redirect_uri, "server_error", "an internal error occurred", q.state, d.issuer)));
-    }
-    if (*grant && covers((*grant)->scopes, ok.request.scope))
-      return done(issue_code(d, ok.request, who->user.id, (*grant)->id));
-    auto id = d.pending.put(ok.request, d.clk.now());
-    done(see_other("/consent?session_id=" + http::url_encode(id)));
+    // A client ID metadata document. Refused outright when CIMD is not served (cimd.enabled=false
+    // or dcr.mode=admin_only); a fresh cached document stays on this thread.
+    if (!d.cimd) return done(error_page(400, "Invalid Client", "The client is not registered with this server."));
+    if (auto now = d.cimd->cached(q.client_id)) return proceed_with_document(req, d, q, std::move(*now), std::move(done));
+    // The fetch runs on the service's thread and answers from there; the request is copied
+    // because the connection may end (shutdown) before the fetch does.
+    auto keep = std::make_shared<const http::request>(req);
+    auto answer = std::make_shared<http::responder>(std::move(done));
+    std::string url = q.client_id;
+    d.cimd->resolve(std::move(url), [&d, keep, answer, q = std::move(q)](ports::cimd_result res) {
+      proceed_with_document(*keep, d, q, std::move(res), std::move(*answer));
+    });
   });
 }
 }  // namespace browser

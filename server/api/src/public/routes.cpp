@@ -151,52 +151,52 @@ http::router::middleware security_headers_middleware(bool hsts) {
   };
 }
 
-void register_public_routes(http::router& r, public_deps& d) {
+http::router::middleware cors_middleware(std::vector<std::string> origins) {
   // CORS (reference §10): only when origins are configured, only for the endpoints browsers call.
   // Every answer on those paths carries `Vary: Origin` (with or without a matching Origin), so a
   // shared cache never hands the publicly cacheable metadata of one origin's request to another.
   // The well-known documents also allow `MCP-Protocol-Version`, which the MCP TS SDK sends on every
   // metadata request (browser MCP clients preflight it).
-  if (!d.allowed_origins.empty()) {
-    r.use([&d](http::request& req, http::responder done, const http::handler& next) {
-      if (!cors_path(req.path)) {
-        next(req, std::move(done));
-        return;
-      }
-      auto origin = req.headers.get("Origin");
-      std::string allow;
-      if (origin) {
-        for (const auto& o : d.allowed_origins)
-          if (o == "*" || o == *origin) allow = (o == "*") ? "*" : std::string(*origin);
-      }
-      if (allow.empty()) {
-        next(req, http::responder([done = std::make_shared<http::responder>(std::move(done))](http::response&& resp) {
-          resp.set_header("Vary", "Origin");
-          (*done)(std::move(resp));
-        }));
-        return;
-      }
-      if (req.method == "OPTIONS") {
-        auto resp = http::response::empty(204);
-        resp.set_header("Access-Control-Allow-Origin", allow);
-        resp.set_header("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
-        resp.set_header("Access-Control-Allow-Headers", req.path.starts_with("/.well-known/")
-                                                            ? "Content-Type, Authorization, DPoP, MCP-Protocol-Version"
-                                                            : "Content-Type, Authorization, DPoP");
-        resp.set_header("Access-Control-Max-Age", "86400");
-        resp.set_header("Vary", "Origin");
-        done(std::move(resp));
-        return;
-      }
-      next(req, http::responder([allow, done = std::make_shared<http::responder>(std::move(done))](http::response&& resp) {
-        resp.set_header("Access-Control-Allow-Origin", allow);
-        resp.set_header("Access-Control-Expose-Headers", "DPoP-Nonce, WWW-Authenticate");
+  return [origins = std::move(origins)](http::request& req, http::responder done, const http::handler& next) {
+    if (!cors_path(req.path)) {
+      next(req, std::move(done));
+      return;
+    }
+    auto origin = req.headers.get("Origin");
+    std::string allow;
+    if (origin) {
+      for (const auto& o : origins)
+        if (o == "*" || o == *origin) allow = (o == "*") ? "*" : std::string(*origin);
+    }
+    if (allow.empty()) {
+      next(req, http::responder([done = std::make_shared<http::responder>(std::move(done))](http::response&& resp) {
         resp.set_header("Vary", "Origin");
         (*done)(std::move(resp));
       }));
-    });
-  }
+      return;
+    }
+    if (req.method == "OPTIONS") {
+      auto resp = http::response::empty(204);
+      resp.set_header("Access-Control-Allow-Origin", allow);
+      resp.set_header("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+      resp.set_header("Access-Control-Allow-Headers", req.path.starts_with("/.well-known/")
+                                                          ? "Content-Type, Authorization, DPoP, MCP-Protocol-Version"
+                                                          : "Content-Type, Authorization, DPoP");
+      resp.set_header("Access-Control-Max-Age", "86400");
+      resp.set_header("Vary", "Origin");
+      done(std::move(resp));
+      return;
+    }
+    next(req, http::responder([allow, done = std::make_shared<http::responder>(std::move(done))](http::response&& resp) {
+      resp.set_header("Access-Control-Allow-Origin", allow);
+      resp.set_header("Access-Control-Expose-Headers", "DPoP-Nonce, WWW-Authenticate");
+      resp.set_header("Vary", "Origin");
+      (*done)(std::move(resp));
+    }));
+  };
+}
 
+void register_public_routes(http::router& r, public_deps& d) {
   // RFC 9728 §3.1: /.well-known/oauth-protected-resource{/path-of-the-resource-identifier}.
   r.use([&d](http::request& req, http::responder done, const http::handler& next) {
     if (req.method != "GET" || !req.path.starts_with(kPrmPrefix) ||

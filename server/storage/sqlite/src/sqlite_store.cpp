@@ -11,6 +11,7 @@
 #include <mutex>
 #include <thread>
 #include <utility>
+#include <variant>
 
 #include "authplane/core/log.hpp"
 #include "authplane/core/random.hpp"
@@ -268,17 +269,27 @@ result<presence> exists(connection& c, const char* sql, std::string_view key) {
   return map_error(rc, "exists");
 }
 
+// The refresh_store writes, on the writer connection inside an open transaction (defined with
+// the refresh_store below): shared by the synchronous methods and the group-commit companions.
+result<ports::rotate_outcome> rotate_on(connection& w, std::string_view old_hash, const ports::refresh_token_row& next,
+                                        std::string_view access_jti, std::int64_t now);
+result<void> create_family_on(connection& w, const ports::refresh_family& f, const ports::refresh_token_row& first,
+                              std::string_view access_jti);
+
 }  // namespace
 
 // ---- impl: connections, reader pool, writer thread ---------------------------------------------
 
 struct sqlite_store::impl {
-  // One queued write: either a group-committed issuance or a closure run on the writer.
+  // One queued write: either a group-committed issuance (with its companion write, if any) or a
+  // closure run on the writer.
   struct work {
     std::function<void(connection&)> task;  // set: a synchronous write
     domain::issuance iss;
     domain::audit_event ev;
-    std::function<void(error_code)> done;
+    ports::issuance_companion companion;  // monostate: a plain issuance
+    std::function<void(error_code)> done;                           // record_issuance
+    std::function<void(error_code, ports::rotate_outcome)> done_with;  // record_issuance_with
   };
 
   options opts;
@@ -420,11 +431,14 @@ struct sqlite_store::impl {
   // Writes items [from, to) in one transaction, then reports to every `done`.
   void commit_group(std::deque<work>& items, std::size_t from, std::size_t to) {
     std::vector<error_code> outcome(to - from);
+    std::vector<ports::rotate_outcome> rotation(to - from, ports::rotate_outcome::rotated);
     error_code batch_error;
     if (auto r = writer.exec("BEGIN IMMEDIATE", "record_issuance"); !r) batch_error = r.error();
     for (std::size_t k = from; k < to && !batch_error; ++k) {
-      error_code ec = insert_one(items[k]);
-      if (ec == errc::conflict)
+      const bool plain = items[k].companion.index() == 0;
+      error_code ec = plain ? insert_one(items[k]) : insert_with_companion(items[k], rotation[k - from]);
+      // Refusals of one item (nothing of it stored); anything else fails the whole batch.
+      if (ec == errc::conflict || (ec == errc::not_found && !plain))
         outcome[k - from] = ec;
       else if (ec)
         batch_error = ec;
@@ -437,14 +451,47 @@ struct sqlite_store::impl {
       batch_error = fail(errc::storage_failure);
     }
     for (std::size_t k = from; k < to; ++k) {
-      auto& done = items[k].done;
-      if (!done) continue;
+      auto& w = items[k];
       try {
-        done(batch_error ? batch_error : outcome[k - from]);
+        if (w.done) w.done(batch_error ? batch_error : outcome[k - from]);
+        if (w.done_with) w.done_with(batch_error ? batch_error : outcome[k - from], rotation[k - from]);
       } catch (...) {
         log::error("storage.sqlite.done_threw");
       }
     }
+  }
+
+  // Runs one cached statement without results (SAVEPOINT / RELEASE / ROLLBACK TO).
+  error_code step_sql(const char* sql) {
+    auto st = writer.prepare(sql);
+    if (!st) return st.error();
+    if (auto r = run(*st, "record_issuance"); !r) return r.error();
+    return {};
+  }
+
+  // The companion write, then the issuance and its audit event, under a savepoint: an item the
+  // companion refuses (reused, family_revoked, not_found) or that conflicts is rolled back to it,
+  // so nothing of it is stored and the rest of the batch is unaffected. `o` gets the companion's
+  // outcome. Errors other than conflict / not_found fail the batch.
+  error_code insert_with_companion(work& w, ports::rotate_outcome& o) {
+    if (auto ec = step_sql("SAVEPOINT issuance_item")) return ec;
+    error_code ec;
+    o = ports::rotate_outcome::rotated;
+    if (const auto* rot = std::get_if<ports::refresh_rotation>(&w.companion)) {
+      auto r = rotate_on(writer, rot->old_hash, rot->next, w.iss.jti, rot->now);
+      if (!r)
+        ec = r.error();
+      else
+        o = *r;
+    } else if (const auto* fc = std::get_if<ports::family_creation>(&w.companion)) {
+      if (auto r = create_family_on(writer, fc->family, fc->first, w.iss.jti); !r) ec = r.error();
+    }
+    if (!ec && o == ports::rotate_outcome::rotated) ec = insert_one(w);
+    if (ec || o != ports::rotate_outcome::rotated) {
+      if (auto rb = step_sql("ROLLBACK TO issuance_item")) return rb;
+    }
+    if (auto rel = step_sql("RELEASE issuance_item")) return rel;
+    return ec;
   }
 
   // conflict: the item's jti/id (or its audit id) exists, nothing of it was stored.
@@ -491,6 +538,10 @@ result<std::unique_ptr<sqlite_store>> sqlite_store::open(const options& opts) {
   detail::connection_config wcfg{.wal = opts.wal, .busy_timeout_ms = opts.busy_timeout_ms, .writer = true};
   if (auto r = p->writer.open(opts.path, wcfg); !r) return r.error();
   if (auto r = detail::run_migrations(p->writer); !r) return r.error();
+  // Savepoint rollback data (the sub-journal of each group-committed item with a companion) stays
+  // in memory instead of a temp file written page by page: it only serves ROLLBACK TO within the
+  // open transaction, never crash recovery, so durability is unchanged. Bounded by max_batch items.
+  if (auto r = p->writer.exec("PRAGMA temp_store=MEMORY", "open"); !r) return r.error();
   // Replaces SQLite's automatic checkpoint: the writer thread checkpoints between batches.
   if (opts.wal) sqlite3_wal_hook(p->writer.handle(), &impl::on_wal_commit, p.get());
 
@@ -735,6 +786,20 @@ void sqlite_store::record_issuance(domain::issuance iss, domain::audit_event ev,
   w.done = std::move(done);
   // On refusal `w` was not moved from (enqueue moves only on success).
   if (!impl_->enqueue(std::move(w)) && w.done) w.done(fail(errc::storage_failure));
+}
+
+void sqlite_store::record_issuance_with(domain::issuance iss, domain::audit_event ev,
+                                        ports::issuance_companion companion,
+                                        std::function<void(boost::system::error_code, ports::rotate_outcome)> done) {
+  if (iss.id.empty()) iss.id = random_token(16);
+  if (!ev.action.empty()) complete(ev);
+  impl::work w;
+  w.iss = std::move(iss);
+  w.ev = std::move(ev);
+  w.companion = std::move(companion);
+  w.done_with = std::move(done);
+  if (!impl_->enqueue(std::move(w)) && w.done_with)
+    w.done_with(fail(errc::storage_failure), ports::rotate_outcome::rotated);
 }
 
 result<std::optional<domain::issuance>> sqlite_store::find_issuance_by_jti(std::string_view jti) {
@@ -1271,51 +1336,56 @@ result<std::optional<ports::stored_code>> sqlite_store::consume_code(std::string
   });
 }
 
+namespace {
+result<void> create_family_on(connection& w, const ports::refresh_family& f, const ports::refresh_token_row& first,
+                              std::string_view access_jti) {
+  std::optional<std::int64_t> replayed;
+  if (!f.code_hash.empty()) {
+    {
+      auto st = w.prepare("SELECT replayed_at FROM authorization_codes WHERE code_hash = ?");
+      if (!st) return st.error();
+      st->bind(1, f.code_hash);
+      int rc = st->step();
+      if (rc == SQLITE_ROW) replayed = opt_int(*st, 0);
+      else if (rc != SQLITE_DONE) return map_error(rc, "create_family");
+    }
+    auto st = w.prepare("UPDATE authorization_codes SET family_id = ? WHERE code_hash = ? AND family_id = ''");
+    if (!st) return st.error();
+    st->bind(1, f.id);
+    st->bind(2, f.code_hash);
+    if (auto r = run(*st, "create_family"); !r) return r;
+    if (st->changes() == 0) return fail(errc::conflict);  // the code already has a family
+  }
+  {
+    auto st = w.prepare(
+        "INSERT INTO refresh_families (id, client_id, user_id, scope, resource, resource_id, dpop_jkt, code_hash, "
+        "consent_grant_id, created_at, revoked_at, revoke_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!st) return st.error();
+    st->bind(1, f.id);
+    st->bind(2, f.client_id);
+    st->bind(3, f.user_id);
+    st->bind(4, f.scope);
+    st->bind(5, f.resource);
+    st->bind(6, f.resource_id);
+    st->bind(7, f.dpop_jkt);
+    st->bind(8, f.code_hash);
+    st->bind(9, f.consent_grant_id);
+    st->bind(10, f.created_at);
+    st->bind(11, replayed);  // replayed while in flight: born revoked
+    st->bind(12, std::string_view(replayed ? "code_replay" : ""));
+    if (auto r = run(*st, "create_family"); !r) return r;
+  }
+  if (!first.token_hash.empty()) {
+    if (auto r = insert_refresh(w, first); !r) return r;
+  }
+  return link_access(w, access_jti, f.id);
+}
+}  // namespace
+
 result<void> sqlite_store::create_family(const ports::refresh_family& f, const ports::refresh_token_row& first,
                                          std::string_view access_jti) {
   return impl_->write([&](connection& w) -> result<void> {
-    return detail::in_transaction<void>(w, "create_family", [&]() -> result<void> {
-      std::optional<std::int64_t> replayed;
-      if (!f.code_hash.empty()) {
-        {
-          auto st = w.prepare("SELECT replayed_at FROM authorization_codes WHERE code_hash = ?");
-          if (!st) return st.error();
-          st->bind(1, f.code_hash);
-          int rc = st->step();
-          if (rc == SQLITE_ROW) replayed = opt_int(*st, 0);
-          else if (rc != SQLITE_DONE) return map_error(rc, "create_family");
-        }
-        auto st = w.prepare("UPDATE authorization_codes SET family_id = ? WHERE code_hash = ? AND family_id = ''");
-        if (!st) return st.error();
-        st->bind(1, f.id);
-        st->bind(2, f.code_hash);
-        if (auto r = run(*st, "create_family"); !r) return r;
-        if (st->changes() == 0) return fail(errc::conflict);  // the code already has a family
-      }
-      {
-        auto st = w.prepare(
-            "INSERT INTO refresh_families (id, client_id, user_id, scope, resource, resource_id, dpop_jkt, code_hash, "
-            "consent_grant_id, created_at, revoked_at, revoke_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-        if (!st) return st.error();
-        st->bind(1, f.id);
-        st->bind(2, f.client_id);
-        st->bind(3, f.user_id);
-        st->bind(4, f.scope);
-        st->bind(5, f.resource);
-        st->bind(6, f.resource_id);
-        st->bind(7, f.dpop_jkt);
-        st->bind(8, f.code_hash);
-        st->bind(9, f.consent_grant_id);
-        st->bind(10, f.created_at);
-        st->bind(11, replayed);  // replayed while in flight: born revoked
-        st->bind(12, std::string_view(replayed ? "code_replay" : ""));
-        if (auto r = run(*st, "create_family"); !r) return r;
-      }
-      if (!first.token_hash.empty()) {
-        if (auto r = insert_refresh(w, first); !r) return r;
-      }
-      return link_access(w, access_jti, f.id);
-    });
+    return detail::in_transaction<void>(w, "create_family", [&]() { return create_family_on(w, f, first, access_jti); });
   });
 }
 
@@ -1340,38 +1410,44 @@ result<std::optional<ports::refresh_lookup>> sqlite_store::find_refresh(std::str
   return std::optional<ports::refresh_lookup>(std::move(out));
 }
 
+namespace {
+result<ports::rotate_outcome> rotate_on(connection& w, std::string_view old_hash, const ports::refresh_token_row& next,
+                                        std::string_view access_jti, std::int64_t now) {
+  using ports::rotate_outcome;
+  std::optional<std::int64_t> consumed, revoked;
+  {
+    auto st = w.prepare(
+        "SELECT t.consumed_at, f.revoked_at FROM refresh_tokens t JOIN refresh_families f ON f.id = t.family_id "
+        "WHERE t.token_hash = ? AND t.family_id = ?");
+    if (!st) return st.error();
+    st->bind(1, old_hash);
+    st->bind(2, next.family_id);
+    int rc = st->step();
+    if (rc == SQLITE_DONE) return fail(errc::not_found);
+    if (rc != SQLITE_ROW) return map_error(rc, "rotate_refresh");
+    consumed = opt_int(*st, 0);
+    revoked = opt_int(*st, 1);
+  }
+  if (revoked) return rotate_outcome::family_revoked;
+  if (consumed) return rotate_outcome::reused;
+  {
+    auto st = w.prepare("UPDATE refresh_tokens SET consumed_at = ? WHERE token_hash = ? AND consumed_at IS NULL");
+    if (!st) return st.error();
+    st->bind(1, now);
+    st->bind(2, old_hash);
+    if (auto r = run(*st, "rotate_refresh"); !r) return r.error();
+  }
+  if (auto r = insert_refresh(w, next); !r) return r.error();
+  if (auto r = link_access(w, access_jti, next.family_id); !r) return r.error();
+  return rotate_outcome::rotated;
+}
+}  // namespace
+
 result<ports::rotate_outcome> sqlite_store::rotate_refresh(std::string_view old_hash, const ports::refresh_token_row& next,
                                                            std::string_view access_jti, std::int64_t now) {
-  using ports::rotate_outcome;
-  return impl_->write([&](connection& w) -> result<rotate_outcome> {
-    return detail::in_transaction<rotate_outcome>(w, "rotate_refresh", [&]() -> result<rotate_outcome> {
-      std::optional<std::int64_t> consumed, revoked;
-      {
-        auto st = w.prepare(
-            "SELECT t.consumed_at, f.revoked_at FROM refresh_tokens t JOIN refresh_families f ON f.id = t.family_id "
-            "WHERE t.token_hash = ? AND t.family_id = ?");
-        if (!st) return st.error();
-        st->bind(1, old_hash);
-        st->bind(2, next.family_id);
-        int rc = st->step();
-        if (rc == SQLITE_DONE) return fail(errc::not_found);
-        if (rc != SQLITE_ROW) return map_error(rc, "rotate_refresh");
-        consumed = opt_int(*st, 0);
-        revoked = opt_int(*st, 1);
-      }
-      if (revoked) return rotate_outcome::family_revoked;
-      if (consumed) return rotate_outcome::reused;
-      {
-        auto st = w.prepare("UPDATE refresh_tokens SET consumed_at = ? WHERE token_hash = ? AND consumed_at IS NULL");
-        if (!st) return st.error();
-        st->bind(1, now);
-        st->bind(2, old_hash);
-        if (auto r = run(*st, "rotate_refresh"); !r) return r.error();
-      }
-      if (auto r = insert_refresh(w, next); !r) return r.error();
-      if (auto r = link_access(w, access_jti, next.family_id); !r) return r.error();
-      return rotate_outcome::rotated;
-    });
+  return impl_->write([&](connection& w) -> result<ports::rotate_outcome> {
+    return detail::in_transaction<ports::rotate_outcome>(w, "rotate_refresh",
+                                                         [&]() { return rotate_on(w, old_hash, next, access_jti, now); });
   });
 }
 

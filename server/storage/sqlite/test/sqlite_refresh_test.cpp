@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <atomic>
+#include <chrono>
 #include <future>
 #include <string>
 #include <thread>
@@ -159,6 +160,246 @@ TEST_F(sqlite_refresh, CodeReplayRevokesTheRedemptionAndBlocksALateFamily) {
   // One family per code.
   EXPECT_EQ(store->create_family(family("f3", "c2"), rt("r3", "f3"), "j3").error(), errc::conflict);
   EXPECT_EQ(store->revoke_code_redemption("unknown", kNow).error(), errc::not_found);
+}
+
+// ---- companions: rotations and family creations carried by group-committed issuances ---------
+
+// A store whose writer waits long enough for every item queued together to land in ONE batch
+// transaction (the items are queued without blocking; the first done then checks it).
+class sqlite_companion : public sqlite_refresh {
+ protected:
+  void SetUp() override {
+    auto s = sqlite_store::open({.path = dir.path() + "/data/authserver.db",
+                                 .coalesce_min = 1000,
+                                 .coalesce_wait = std::chrono::milliseconds(100)});
+    ASSERT_TRUE(s) << s.error().message();
+    store = std::move(*s);
+  }
+  struct answer {
+    error_code ec;
+    ports::rotate_outcome outcome = ports::rotate_outcome::rotated;
+    bool after_all = false;  // at `done`, the batch's probe row was already committed
+  };
+  domain::issuance iss(std::string jti) {
+    domain::issuance i;
+    i.jti = std::move(jti);
+    i.client_id = "client-1";
+    i.subject_user_id = "user-1";
+    i.grant_type = "refresh_token";
+    i.issued_at = kNow;
+    i.expires_at = kNow + 900;
+    return i;
+  }
+  domain::audit_event event(const std::string& jti) {
+    domain::audit_event e;
+    e.action = "refresh_token.issued";
+    e.actor_id = "client-1";
+    e.client_id = "client-1";
+    e.detail = "jti=" + jti;
+    e.created_at = kNow;
+    return e;
+  }
+  // Queues every (jti, companion) without waiting, then waits for all the answers. `probe` is a
+  // refresh token hash the last item stores: seen from the first done ⇒ one transaction.
+  std::vector<answer> batch(std::vector<std::pair<std::string, ports::issuance_companion>> items,
+                            std::string probe = {}) {
+    std::vector<answer> out(items.size());
+    std::vector<std::promise<void>> done(items.size());
+    for (std::size_t k = 0; k < items.size(); ++k) {
+      auto jti = items[k].first;
+      store->record_issuance_with(iss(jti), event(jti), std::move(items[k].second),
+                                  [&, k](error_code ec, ports::rotate_outcome o) {
+                                    out[k].ec = ec;
+                                    out[k].outcome = o;
+                                    if (!probe.empty()) {
+                                      auto f = store->find_refresh(probe);
+                                      out[k].after_all = f && *f;
+                                    }
+                                    done[k].set_value();
+                                  });
+    }
+    for (auto& d : done) d.get_future().wait();
+    return out;
+  }
+  static ports::issuance_companion rotation(std::string old_hash, ports::refresh_token_row next, std::int64_t at) {
+    return ports::refresh_rotation{std::move(old_hash), std::move(next), at};
+  }
+  bool issued(const std::string& jti) {
+    auto i = store->find_issuance_by_jti(jti);
+    return i && *i;
+  }
+  std::size_t audited(const std::string& jti) {
+    auto ev = store->query_audit({.action = "refresh_token.issued", .limit = 1000});
+    std::size_t n = 0;
+    for (const auto& e : *ev) n += e.detail == "jti=" + jti;
+    return n;
+  }
+};
+
+TEST_F(sqlite_companion, OneBatchCommitsItsRotationsAndRefusesTheReuseAlone) {
+  for (std::string f : {"f1", "f2", "f3", "f4"}) {
+    ASSERT_TRUE(store->put_code(code("c-" + f)));
+    ASSERT_TRUE(store->create_family(family(f, "c-" + f), rt("r-" + f, f), "j0-" + f));
+  }
+  // r-f3 was spent earlier: presenting it again is a reuse.
+  ASSERT_EQ(*store->rotate_refresh("r-f3", rt("r-f3-b", "f3"), "j-f3-b", kNow + 1), ports::rotate_outcome::rotated);
+
+  auto out = batch({{"j1", rotation("r-f1", rt("n1", "f1"), kNow + 5)},
+                    {"j3", rotation("r-f3", rt("n3", "f3"), kNow + 5)},
+                    {"j2", rotation("r-f2", rt("n2", "f2"), kNow + 5)},
+                    {"jx", rotation("no-such-token", rt("nx", "f2"), kNow + 5)},
+                    {"j4", rotation("r-f4", rt("n4", "f4"), kNow + 5)}},
+                   "n4");
+  ASSERT_EQ(out.size(), 5u);
+  EXPECT_TRUE(out[0].after_all);  // the last item was committed before the first was answered
+  EXPECT_FALSE(out[0].ec);
+  EXPECT_EQ(out[0].outcome, ports::rotate_outcome::rotated);
+  EXPECT_FALSE(out[1].ec);
+  EXPECT_EQ(out[1].outcome, ports::rotate_outcome::reused);
+  EXPECT_FALSE(out[2].ec);
+  EXPECT_EQ(out[2].outcome, ports::rotate_outcome::rotated);
+  EXPECT_EQ(out[3].ec, errc::not_found);
+  EXPECT_FALSE(out[4].ec);
+  EXPECT_EQ(out[4].outcome, ports::rotate_outcome::rotated);
+
+  for (std::string f : {"f1", "f2", "f4"}) {
+    auto old = store->find_refresh("r-" + f);
+    EXPECT_EQ((*old)->token.consumed_at, kNow + 5) << f;
+  }
+  for (std::string n : {"n1", "n2", "n4"}) {
+    auto next = store->find_refresh(n);
+    ASSERT_TRUE(next && *next) << n;
+    EXPECT_FALSE((*next)->token.consumed_at);
+  }
+  for (std::string j : {"j1", "j2", "j4"}) {
+    EXPECT_TRUE(issued(j)) << j;
+    EXPECT_EQ(audited(j), 1u) << j;
+  }
+  EXPECT_EQ((*store->family_of_access_token("j1"))->id, "f1");
+  EXPECT_EQ((*store->family_of_access_token("j4"))->id, "f4");
+  // The reuse and the unknown token stored nothing: no issuance, audit row, next token or link,
+  // and the spent token keeps its first consumption time. Revoking the family is the caller's.
+  for (std::string j : {"j3", "jx"}) {
+    EXPECT_FALSE(issued(j)) << j;
+    EXPECT_EQ(audited(j), 0u) << j;
+    EXPECT_FALSE(*store->family_of_access_token(j)) << j;
+  }
+  EXPECT_FALSE(*store->find_refresh("n3"));
+  EXPECT_FALSE(*store->find_refresh("nx"));
+  EXPECT_EQ((*store->find_refresh("r-f3"))->token.consumed_at, kNow + 1);
+  EXPECT_FALSE((*store->find_refresh("r-f3"))->family.revoked_at);
+}
+
+TEST_F(sqlite_companion, TwoRotationsOfOneTokenInOneBatchHaveOneWinner) {
+  ASSERT_TRUE(store->put_code(code("c")));
+  ASSERT_TRUE(store->create_family(family("f1", "c"), rt("r1", "f1"), "j0"));
+  auto out = batch({{"ja", rotation("r1", rt("na", "f1"), kNow + 7)},
+                    {"jb", rotation("r1", rt("nb", "f1"), kNow + 8)}},
+                   "na");
+  EXPECT_TRUE(out[1].after_all);
+  EXPECT_FALSE(out[0].ec);
+  EXPECT_EQ(out[0].outcome, ports::rotate_outcome::rotated);
+  EXPECT_FALSE(out[1].ec);
+  EXPECT_EQ(out[1].outcome, ports::rotate_outcome::reused);
+  EXPECT_EQ((*store->find_refresh("r1"))->token.consumed_at, kNow + 7);
+  EXPECT_TRUE(*store->find_refresh("na"));
+  EXPECT_FALSE(*store->find_refresh("nb"));
+  EXPECT_TRUE(issued("ja"));
+  EXPECT_FALSE(issued("jb"));
+}
+
+TEST_F(sqlite_companion, RevokedFamilyAndJtiConflictStoreNothingOfTheItem) {
+  ASSERT_TRUE(store->put_code(code("c1")));
+  ASSERT_TRUE(store->create_family(family("f1", "c1"), rt("r1", "f1"), "j0"));
+  ASSERT_TRUE(store->put_code(code("c2")));
+  ASSERT_TRUE(store->create_family(family("f2", "c2"), rt("r2", "f2"), "j00"));
+  ASSERT_TRUE(store->revoke_family("f2", kNow + 1, "test"));
+  record("taken");
+  // The rotation's rows are written before the issuance conflicts: the savepoint undoes them.
+  auto out = batch({{"taken", rotation("r1", rt("n1", "f1"), kNow + 5)},
+                    {"j2", rotation("r2", rt("n2", "f2"), kNow + 5)}});
+  EXPECT_EQ(out[0].ec, errc::conflict);
+  EXPECT_FALSE(out[1].ec);
+  EXPECT_EQ(out[1].outcome, ports::rotate_outcome::family_revoked);
+  EXPECT_FALSE((*store->find_refresh("r1"))->token.consumed_at);
+  EXPECT_FALSE(*store->find_refresh("n1"));
+  EXPECT_FALSE(*store->find_refresh("n2"));
+  EXPECT_FALSE(issued("j2"));
+  // r1 is still good.
+  out = batch({{"j1", rotation("r1", rt("n1", "f1"), kNow + 6)}});
+  EXPECT_FALSE(out[0].ec);
+  EXPECT_EQ(out[0].outcome, ports::rotate_outcome::rotated);
+  EXPECT_EQ((*store->family_of_access_token("j1"))->id, "f1");
+}
+
+TEST_F(sqlite_companion, FamilyCreationJoinsTheBatchOncePerCode) {
+  ASSERT_TRUE(store->put_code(code("c1")));
+  ASSERT_TRUE(store->put_code(code("c2")));
+  ASSERT_TRUE(store->revoke_code_redemption("c2", kNow + 3));  // replayed while in flight
+  auto out = batch({{"ja", ports::family_creation{family("fa", "c1"), rt("ra", "fa")}},
+                    {"jb", ports::family_creation{family("fb", "c1"), rt("rb", "fb")}},
+                    {"jc", ports::family_creation{family("fc", "c2"), rt("rc", "fc")}},
+                    {"jd", ports::family_creation{family("fd", ""), ports::refresh_token_row{}}}},
+                   "rc");
+  EXPECT_TRUE(out[0].after_all);
+  EXPECT_FALSE(out[0].ec);
+  EXPECT_EQ(out[1].ec, errc::conflict);  // one family per code
+  EXPECT_FALSE(out[2].ec);
+  EXPECT_FALSE(out[3].ec);
+  EXPECT_EQ((*store->find_refresh("ra"))->family.id, "fa");
+  EXPECT_FALSE(*store->find_refresh("rb"));
+  EXPECT_FALSE(issued("jb"));
+  EXPECT_TRUE(issued("ja"));
+  EXPECT_EQ((*store->find_refresh("rc"))->family.revoked_at, kNow + 3);  // born revoked
+  EXPECT_TRUE((*store->family_of_access_token("jc"))->revoked_at);
+  EXPECT_EQ((*store->family_of_access_token("jd"))->id, "fd");  // no refresh token, still linked
+  // A later replay of c1 revokes what the batched redemption produced.
+  EXPECT_EQ(*store->revoke_code_redemption("c1", kNow + 9), 1u);
+  EXPECT_TRUE(revoked("ja"));
+}
+
+TEST_F(sqlite_refresh, RacingRotationsOfOneTokenHaveExactlyOneWinner) {
+  for (int round = 0; round < 10; ++round) {
+    const std::string fam = "f" + std::to_string(round), old = "r" + std::to_string(round);
+    ASSERT_TRUE(store->put_code(code("c" + std::to_string(round))));
+    ASSERT_TRUE(store->create_family(family(fam, "c" + std::to_string(round)), rt(old, fam), "j0-" + fam));
+    std::atomic<int> rotated{0}, reused{0}, other{0};
+    std::vector<std::thread> ts;
+    for (int i = 0; i < 6; ++i)
+      ts.emplace_back([&, i] {
+        std::promise<void> p;
+        const std::string tag = fam + "-" + std::to_string(i);
+        domain::issuance is;
+        is.jti = "j-" + tag;
+        is.issued_at = kNow;
+        is.expires_at = kNow + 900;
+        store->record_issuance_with(is, {}, ports::refresh_rotation{old, rt("n-" + tag, fam), kNow},
+                                    [&](error_code ec, ports::rotate_outcome o) {
+                                      if (ec) ++other;
+                                      else if (o == ports::rotate_outcome::rotated) ++rotated;
+                                      else if (o == ports::rotate_outcome::reused) ++reused;
+                                      else ++other;
+                                      p.set_value();
+                                    });
+        p.get_future().wait();
+      });
+    for (auto& t : ts) t.join();
+    EXPECT_EQ(rotated.load(), 1);
+    EXPECT_EQ(reused.load(), 5);
+    EXPECT_EQ(other.load(), 0);
+    int stored = 0;
+    for (int i = 0; i < 6; ++i) {
+      const std::string tag = fam + "-" + std::to_string(i);
+      bool has_next = store->find_refresh("n-" + tag).value().has_value();
+      auto fa = store->family_of_access_token("j-" + tag);
+      bool linked = fa && fa->has_value();
+      bool has_issuance = store->find_issuance_by_jti("j-" + tag).value().has_value();
+      EXPECT_EQ(has_next, linked);
+      EXPECT_EQ(has_next, has_issuance);
+      stored += has_next;
+    }
+    EXPECT_EQ(stored, 1);
+  }
 }
 
 }  // namespace

@@ -48,6 +48,18 @@ parsed_body parse(std::string_view body);
 // Classifies one already-parsed JSON value (an element of a batch, or a whole body).
 message classify(const boost::json::value& v);
 
+// The same classification without copying the message: `method` views and `params` points into
+// `v` (null when absent), so `v` must outlive the result. Fields are set exactly as classify()
+// sets the message's (`raw` aside; absent params -> nullptr instead of an empty object).
+struct message_ref {
+  kind type = kind::invalid;
+  boost::json::value id;
+  std::string_view method;
+  const boost::json::object* params = nullptr;
+  boost::json::value error;
+};
+message_ref classify_ref(const boost::json::value& v);
+
 boost::json::value result_response(const boost::json::value& id, boost::json::value result);
 boost::json::value error_response(const boost::json::value& id, int code, std::string_view message,
                                   std::optional<boost::json::value> data = std::nullopt);

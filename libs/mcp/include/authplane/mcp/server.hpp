@@ -299,6 +299,10 @@ class server {
   // notifications are collected in dispatch_result::notifications and tools cannot ask the client.
   dispatch_result dispatch(std::string_view body, session_state& session, const principal* who = nullptr,
                            client_channel* channel = nullptr) const;
+  // The same for a body that is already parsed (the transport parses it once for its own checks).
+  // `body` must stay alive and unchanged during the call: tools see their arguments in place.
+  dispatch_result dispatch_parsed(const boost::json::value& body, session_state& session,
+                                  const principal* who = nullptr, client_channel* channel = nullptr) const;
 
   // Registers POST/GET/DELETE on opts.path. The server must outlive the router.
   void routes(http::router& r, transport_options opts = {});

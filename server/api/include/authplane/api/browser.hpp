@@ -9,6 +9,7 @@
 //   api::register_browser_routes(router, bd);
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,6 +20,7 @@
 #include "authplane/http/server.hpp"
 #include "authplane/ports/authorization.hpp"
 #include "authplane/ports/browser.hpp"
+#include "authplane/ports/cimd.hpp"
 #include "authplane/ports/services.hpp"
 #include "authplane/ports/stores.hpp"
 
@@ -46,6 +48,13 @@ struct browser_deps {
   // An Argon2id hash of a random password: unknown emails are verified against it so they cost
   // the same as known ones. Computed at registration when empty.
   std::string dummy_hash;
+  // Client ID metadata documents (URL-shaped client_id). Null when CIMD is not served
+  // (cimd.enabled=false or dcr.mode=admin_only): such client_ids get the "Invalid Client" page.
+  ports::client_metadata_documents* cimd = nullptr;
+  // Runs POST /login's password check off the I/O threads (services::password_lane::try_post):
+  // returns false at once when the lane is full, and /login answers 503 + Retry-After: 1.
+  // Unset: the check runs inline on the I/O thread (unit tests).
+  std::function<bool(std::function<void()>)> password_lane;
 };
 
 void register_browser_routes(http::router& r, browser_deps& deps);
@@ -76,6 +85,10 @@ bool is_safe_local_redirect(std::string_view target);
 struct authorize_request {
   std::string response_type, client_id, redirect_uri, scope, state, resource, code_challenge,
       code_challenge_method;
+  // OpenID Connect `prompt` (MCP clients send `consent` with offline_access): `none` never shows
+  // a page (login_required / consent_required), `consent` always shows the consent page. Other
+  // values (`login`, `select_account`) are ignored: this server keeps one session per browser.
+  std::string prompt = {};
 };
 
 // The outcome of the checks of GET /oauth/authorize, before the session and consent.
@@ -96,6 +109,9 @@ using authorize_check = std::variant<authorize_page_error, authorize_redirect_er
 
 // Runs the checks of reference §2.2 in its order. Storage failures become server_error.
 authorize_check check_authorize(const authorize_request& q, browser_deps& d);
+// Same, with the client of a URL-shaped client_id already resolved by the CIMD service (step 2
+// then uses `resolved` instead of the client store). Null = check_authorize(q, d).
+authorize_check check_authorize(const authorize_request& q, browser_deps& d, const domain::client* resolved);
 
 // redirect_uri with error parameters (and state, iss) appended.
 std::string error_redirect(std::string_view redirect_uri, std::string_view error, std::string_view description,

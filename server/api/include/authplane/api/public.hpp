@@ -23,7 +23,6 @@ struct public_deps {
   ports::discovery_service& discovery;
   ports::health_store& health;
   const clock& clk;
-  std::vector<std::string> allowed_origins;  // CORS; empty = off; "*" allowed
   bool hsts = false;                         // Strict-Transport-Security (secure deployments)
   std::size_t max_form_bytes = 64 * 1024;
   // POST /oauth/register (RFC 7591): routed when set. JSON bodies up to max_json_bytes; an
@@ -42,6 +41,11 @@ void register_public_routes(http::router& r, public_deps& deps);
 // read application/json error bodies).
 http::response oauth_error_response(const domain::oauth_error& e, bool plain_json = false);
 bool prefers_plain_json(const http::request& req);
+
+// CORS for the endpoints browsers call (token, register, revoke, introspect, well-known; reference
+// §10), exact origins or "*". Installed before the rate limiter, so a 429 still carries the CORS
+// headers a browser needs to read it.
+http::router::middleware cors_middleware(std::vector<std::string> origins);
 
 // Security headers on every public response (reference §10).
 http::router::middleware security_headers_middleware(bool hsts);

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 
 #include "authplane/core/result.hpp"
 #include "authplane/ports/authorization.hpp"
@@ -67,6 +68,25 @@ enum class rotate_outcome {
   reused,          // the old token was already spent (reuse: the caller revokes the family)
   family_revoked,  // the family was revoked meanwhile
 };
+
+// Companion writes: a refresh store's write carried by an issuance, performed by the issuance
+// store in the issuance's own group-committed transaction, before the issuance row, all or nothing
+// with it (issuance_store::record_issuance_with). The access token's jti is the issuance's.
+//
+// rotate_refresh semantics: spends old_hash (consumed_at = now) if unspent and its family is
+// unrevoked, stores `next` and links the jti to next.family_id.
+struct refresh_rotation {
+  std::string old_hash;
+  refresh_token_row next;  // next.family_id is the family old_hash must belong to
+  std::int64_t now = 0;
+};
+// create_family semantics: the family, its first token (skipped when first.token_hash is
+// empty), the jti link and the code's family_id; born revoked when the code was replayed.
+struct family_creation {
+  refresh_family family;
+  refresh_token_row first;
+};
+using issuance_companion = std::variant<std::monostate, refresh_rotation, family_creation>;
 
 class refresh_store {
  public:

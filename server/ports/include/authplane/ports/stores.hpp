@@ -11,6 +11,7 @@
 
 #include "authplane/core/result.hpp"
 #include "authplane/domain/entities.hpp"
+#include "authplane/ports/refresh.hpp"
 
 namespace authplane::ports {
 
@@ -98,6 +99,21 @@ class issuance_store {
   // before `done` reported success: after kill -9 it must still be introspectable.
   virtual void record_issuance(domain::issuance iss, domain::audit_event ev,
                                std::function<void(boost::system::error_code)> done) = 0;
+  // record_issuance with a companion write (refresh.hpp) in the same transaction, before the
+  // issuance, batched with concurrent calls like record_issuance; never blocks on the write.
+  // `done` (on the writer thread, after the commit) gets:
+  //   {}, rotated                    everything was stored (also the answer for a monostate
+  //                                  companion and for family_creation);
+  //   {}, reused | family_revoked    refresh_rotation only: the old token was already spent, or
+  //                                  its family revoked; NOTHING of the item was stored;
+  //   not_found                      refresh_rotation: old_hash unknown (or of another family);
+  //   conflict                       the jti/audit id exists, or family_creation: the code has a
+  //                                  family already; nothing of the item was stored;
+  //   storage_failure                the batch did not commit; nothing of it was stored.
+  // The outcome is meaningful only when the error_code is clear. As with record_issuance, the
+  // token must not be handed out before `done` reported ({}, rotated).
+  virtual void record_issuance_with(domain::issuance iss, domain::audit_event ev, issuance_companion companion,
+                                    std::function<void(boost::system::error_code, rotate_outcome)> done) = 0;
   virtual result<std::optional<domain::issuance>> find_issuance_by_jti(std::string_view jti) = 0;
   // Sets revoked_at (idempotent: an already revoked row keeps its first time). not_found when absent.
   virtual result<void> revoke_issuance(std::string_view jti, std::int64_t at) = 0;

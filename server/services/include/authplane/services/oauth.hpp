@@ -103,9 +103,14 @@ class oauth_service final : public ports::token_service, public ports::token_adm
     std::string remote_ip;
     std::string user_id;        // the signed-in user (user tokens): recorded as the issuance subject
     std::string refresh_token;  // returned alongside the access token when set
-    // Runs once the access token's jti is known, before it is signed and recorded; an error
-    // is answered instead of the token (refresh families link and rotate here).
-    std::function<std::optional<domain::oauth_error>(const domain::issuance&)> before_record;
+    // A refresh write committed with the issuance, in its group-committed transaction and
+    // before it (family creation on code redemption, rotation on refresh): see
+    // ports::issuance_store::record_issuance_with. The access token's jti is linked to the family.
+    ports::issuance_companion companion;
+    // With a companion: maps the store's answer to the error answered instead of the token
+    // (nullopt: the token is answered). Runs where the store reports (its writer thread). Unset:
+    // any error is internal, any outcome but rotated too.
+    std::function<std::optional<domain::oauth_error>(boost::system::error_code, ports::rotate_outcome)> on_recorded;
   };
   void issue(const issue_params& p, std::function<void(ports::token_outcome)> done);
 

@@ -37,6 +37,15 @@
 // thread that waits for the store. The queue is bounded (`max_queue`); record_issuance blocks
 // while it is full.
 //
+// Companions. record_issuance_with queues an issuance with a refresh write (a rotation or a
+// family creation) that joins the same group commit: inside the batch transaction the writer
+// runs SAVEPOINT, the companion (exactly rotate_refresh's / create_family's statements: the
+// spent-check reads the writer's own view, so two rotations of one token in one batch see each
+// other), the issuance and its audit event, then RELEASE; an item the companion refuses (reused,
+// family_revoked, not_found) or that conflicts is rolled back to its savepoint alone. A refresh
+// thus costs one batched write and no caller ever waits for the writer. rotate_refresh and
+// create_family stay as synchronous one-transaction writes (tests, tools).
+//
 // Shutdown. The destructor stops accepting work (new calls fail with storage_failure), lets the
 // writer drain and commit everything already queued, calls every pending `done`, and joins.
 //
@@ -117,6 +126,8 @@ class sqlite_store final : public ports::client_store,
   // issuance_store
   void record_issuance(domain::issuance iss, domain::audit_event ev,
                        std::function<void(boost::system::error_code)> done) override;
+  void record_issuance_with(domain::issuance iss, domain::audit_event ev, ports::issuance_companion companion,
+                            std::function<void(boost::system::error_code, ports::rotate_outcome)> done) override;
   result<std::optional<domain::issuance>> find_issuance_by_jti(std::string_view jti) override;
   result<void> revoke_issuance(std::string_view jti, std::int64_t at) override;
   result<std::size_t> revoke_client_issuances(std::string_view client_id, std::int64_t at) override;
