@@ -504,16 +504,43 @@ result<std::shared_ptr<const verified_claims>> resource_guard::verify_unguarded(
 outcome resource_guard::check(std::string_view method, std::string_view url, const http::header_list& headers,
                               const std::vector<std::string>& extra_scopes) const {
   try {
-    return check_unguarded(method, url, headers, extra_scopes);
+    std::string_view token;
+    std::optional<dpop_info> dinfo;
+    claims_outcome c = check_unguarded(method, url, headers, extra_scopes, &token, &dinfo);
+    outcome out;
+    if (!c) {
+      out.denied = std::move(c.denied);
+      return out;
+    }
+    auto p = std::make_shared<principal>();
+    p->claims = std::move(c.claims);
+    p->token = std::string(token);
+    p->dpop = std::move(dinfo);
+    out.allowed = std::move(p);
+    return out;
   } catch (...) {
     return runtime_failure();
   }
 }
 
-outcome resource_guard::check_unguarded(std::string_view method, std::string_view url,
-                                        const http::header_list& headers,
-                                        const std::vector<std::string>& extra_scopes) const {
-  outcome out;
+claims_outcome resource_guard::check_claims(std::string_view method, std::string_view url,
+                                            const http::header_list& headers,
+                                            const std::vector<std::string>& extra_scopes) const {
+  try {
+    return check_unguarded(method, url, headers, extra_scopes, nullptr, nullptr);
+  } catch (...) {
+    claims_outcome out;
+    out.denied = runtime_failure().denied;
+    return out;
+  }
+}
+
+claims_outcome resource_guard::check_unguarded(std::string_view method, std::string_view url,
+                                               const http::header_list& headers,
+                                               const std::vector<std::string>& extra_scopes,
+                                               std::string_view* token_out,
+                                               std::optional<dpop_info>* dpop_out) const {
+  claims_outcome out;
   std::vector<std::string> merged;  // only built when there are per-route scopes (no copy per request)
   if (!extra_scopes.empty()) {
     merged = opts_.scopes;
@@ -545,7 +572,10 @@ outcome resource_guard::check_unguarded(std::string_view method, std::string_vie
   // 2. The token itself (a cache hit skips the signature).
   std::string detail;
   auto verified = verify_token(token, &detail);
-  if (!verified && verified.error() == errc::verifier_failure) return runtime_failure();
+  if (!verified && verified.error() == errc::verifier_failure) {
+    out.denied = runtime_failure().denied;
+    return out;
+  }
   if (!verified) return fail(static_cast<errc>(verified.error().value()), detail);
   const verified_claims& c = **verified;
 
@@ -619,11 +649,9 @@ outcome resource_guard::check_unguarded(std::string_view method, std::string_vie
                                               ". Token has scopes: " + quoted_list(c.scopes));
   }
 
-  auto p = std::make_shared<principal>();
-  p->claims = *verified;
-  p->token = std::string(token);
-  p->dpop = std::move(dinfo);
-  out.allowed = std::move(p);
+  out.claims = std::move(*verified);
+  if (token_out) *token_out = token;
+  if (dpop_out) *dpop_out = std::move(dinfo);
   return out;
 }
 

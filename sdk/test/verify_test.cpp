@@ -416,3 +416,34 @@ TEST_F(Guard, VerifyTokenDoesNotEnforceScopes) {
   ASSERT_TRUE(r);
   EXPECT_FALSE((*r)->has_scope("mcp:admin"));
 }
+
+// check_claims(): the same verdicts as check(), without a principal; a cached token hands out
+// the cache's own claims object.
+TEST_F(Guard, CheckClaimsMatchesCheck) {
+  const std::string t = mint(good_claims());
+  auto full = check_token(t);
+  ASSERT_TRUE(full) << full.denied.description;
+  auto c = g().check_claims("POST", resource, auth("Bearer " + t));
+  ASSERT_TRUE(c) << c.denied.description;
+  EXPECT_EQ(c.claims, full.allowed->claims);  // the cached object, not a copy
+  EXPECT_EQ(c.claims->subject, "user-1");
+
+  auto expired = good_claims();
+  expired["exp"] = t0 - 100;
+  const std::vector<http::header_list> refused = {
+      {}, auth("Basic dXNlcjpwYXNz"), auth("Bearer " + mint(expired)), auth("Bearer not.a.token")};
+  for (const auto& h : refused) {
+    auto o = check(h);
+    auto k = g().check_claims("POST", resource, h);
+    ASSERT_FALSE(o);
+    ASSERT_FALSE(k);
+    EXPECT_EQ(k.denied.status, o.denied.status);
+    EXPECT_EQ(k.denied.code, o.denied.code);
+    EXPECT_EQ(k.denied.body, o.denied.body);
+    EXPECT_EQ(www(sdk::outcome{nullptr, k.denied}), www(o));
+  }
+  auto scoped = g().check_claims("POST", resource, auth("Bearer " + t), {"mcp:admin"});
+  ASSERT_FALSE(scoped);
+  EXPECT_EQ(scoped.denied.status, 403);
+  EXPECT_EQ(scoped.denied.code, errc::insufficient_scope);
+}

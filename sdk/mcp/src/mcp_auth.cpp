@@ -114,9 +114,9 @@ static std::optional<http::response> check_request(const std::shared_ptr<sdk::re
   url.assign(origin);
   if (q.target.empty()) url += '/';
   else url += q.target;
-  sdk::outcome o = guard->check(q.method, url, q.headers);
+  sdk::claims_outcome o = guard->check_claims(q.method, url, q.headers);
   if (!o) return sdk::to_response(o.denied);
-  who = memo.get(guard, o.allowed->claims);
+  who = memo.get(guard, o.claims);
   return std::nullopt;
 }
 

@@ -70,6 +70,13 @@ struct outcome {
   explicit operator bool() const { return allowed != nullptr; }
 };
 
+// check_claims(): the verified token's claims (shared with the token cache), or the refusal.
+struct claims_outcome {
+  std::shared_ptr<const verified_claims> claims;  // set when the request may proceed
+  denial denied;                                  // meaningful when !claims
+  explicit operator bool() const { return claims != nullptr; }
+};
+
 struct guard_counters {
   std::uint64_t signature_checks = 0;  // full verifications (cache misses)
   std::uint64_t cache_hits = 0;
@@ -91,6 +98,11 @@ class resource_guard {
   outcome check(std::string_view method, std::string_view url, const http::header_list& headers,
                 const std::vector<std::string>& extra_scopes = {}) const;
 
+  // The same checks as check(), for callers that only need the claims: no principal is built
+  // (no allocation, no copy of the token), so a cached token costs a hash lookup and the checks.
+  claims_outcome check_claims(std::string_view method, std::string_view url, const http::header_list& headers,
+                              const std::vector<std::string>& extra_scopes = {}) const;
+
   // Token verification alone (no header, DPoP, revocation or scope checks — checklist 50);
   // populates the token cache. An exception inside (e.g. from a key source) becomes
   // errc::verifier_failure, never an authentication failure.
@@ -111,8 +123,10 @@ class resource_guard {
 
  private:
   struct impl;
-  outcome check_unguarded(std::string_view method, std::string_view url, const http::header_list& headers,
-                          const std::vector<std::string>& extra_scopes) const;
+  // Every check; on success also the raw token and the verified DPoP proof, for check().
+  claims_outcome check_unguarded(std::string_view method, std::string_view url, const http::header_list& headers,
+                                 const std::vector<std::string>& extra_scopes, std::string_view* token_out,
+                                 std::optional<dpop_info>* dpop_out) const;
   result<std::shared_ptr<const verified_claims>> verify_unguarded(std::string_view token, std::string& why) const;
   // The refusal reason when options.revocation says revoked (or failed while fail-closed).
   std::optional<std::string> revocation_refusal(const verified_claims& c, std::string_view token) const;
