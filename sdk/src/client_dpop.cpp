@@ -1,4 +1,5 @@
 // Outbound DPoP (RFC 9449 §4): the proof signer and the URL forms it needs.
+#include <authplane/core/ascii.hpp>
 #include "client_internal.hpp"
 
 #include <authplane/core/base64url.hpp>
@@ -18,20 +19,15 @@ namespace json = boost::json;
 namespace detail {
 
 namespace {
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
-  return out;
-}
 }  // namespace
 
 std::optional<url_parts> split_url(std::string_view url) {
   auto u = boost::urls::parse_uri(url);
   if (!u || !u->has_authority() || u->encoded_host().empty()) return std::nullopt;
   url_parts p;
-  p.scheme = lower(u->scheme());
+  p.scheme = ascii_lower(u->scheme());
   if (p.scheme != "http" && p.scheme != "https") return std::nullopt;
-  p.host = lower(u->encoded_host());
+  p.host = ascii_lower(u->encoded_host());
   if (u->has_port() && !u->port().empty()) p.port = std::string(u->port());
   else p.port = p.scheme == "https" ? "443" : "80";
   p.path = std::string(u->encoded_path());

@@ -1,3 +1,4 @@
+#include "authplane/core/ascii.hpp"
 #include "cimd_fetch.hpp"
 
 #include <arpa/inet.h>
@@ -16,10 +17,6 @@ bool is_ip_literal(const std::string& host) {
   return inet_pton(AF_INET, text.c_str(), buf) == 1 || inet_pton(AF_INET6, text.c_str(), buf) == 1;
 }
 
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 }  // namespace
 
 services::cimd_fetcher make_cimd_fetcher(const config::cimd_config& c) {
@@ -29,7 +26,7 @@ services::cimd_fetcher make_cimd_fetcher(const config::cimd_config& c) {
   return [policy, timeout](const std::string& url) -> services::cimd_fetch_outcome {
     auto u = http::parse_url(url);
     if (!u) return services::cimd_fetch_error::unreachable;
-    const std::string host = lower(u->host);
+    const std::string host = ascii_lower(u->host);
     if (!policy.allow_localhost && (host == "localhost" || host.ends_with(".localhost")))
       return services::cimd_fetch_error::blocked;
     if (is_ip_literal(host) && !http::address_allowed(host, policy)) return services::cimd_fetch_error::blocked;
@@ -51,7 +48,7 @@ services::cimd_fetcher make_cimd_fetcher(const config::cimd_config& c) {
     services::cimd_http_response out;
     out.status = r->status;
     for (const auto& [name, value] : r->headers.items) {
-      const std::string n = lower(name);
+      const std::string n = ascii_lower(name);
       if (n == "content-type" && out.content_type.empty()) out.content_type = value;
       else if (n == "cache-control") out.cache_control += (out.cache_control.empty() ? "" : ", ") + value;
       else if (n == "expires" && out.expires.empty()) out.expires = value;

@@ -1,4 +1,5 @@
 // Loading: defaults < YAML file < AUTHPLANE_* environment.
+#include "authplane/core/ascii.hpp"
 #include <authplane/config/config.hpp>
 
 #include <yaml-cpp/yaml.h>
@@ -16,12 +17,6 @@ extern char** environ;
 
 namespace authplane::config {
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& ch : out) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  return out;
-}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
@@ -75,7 +70,7 @@ struct env_apply {
   }
   void operator()(bool* v) const {
     if (trim(raw).empty()) return;
-    auto t = lower(trim(raw));
+    auto t = ascii_lower(trim(raw));
     *v = t == "true" || t == "1" || t == "yes";
   }
   void operator()(std::int64_t* v) const {
@@ -185,7 +180,7 @@ class yaml_loader {
 
   void convert(const setting& s, const YAML::Node& v, std::string* out) { *out = scalar(s, v); }
   void convert(const setting& s, const YAML::Node& v, bool* out) {
-    auto t = lower(scalar(s, v));
+    auto t = ascii_lower(scalar(s, v));
     if (t == "true" || t == "yes" || t == "on") *out = true;
     else if (t == "false" || t == "no" || t == "off") *out = false;
     else fail(v, std::string(s.key) + ": expected true or false, got \"" + v.Scalar() + "\"");

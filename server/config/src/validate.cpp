@@ -1,4 +1,5 @@
 // Boot validation: one line per problem, each naming the setting and its env var.
+#include "authplane/core/ascii.hpp"
 #include <authplane/config/config.hpp>
 #include <authplane/core/scope.hpp>
 
@@ -12,12 +13,6 @@
 
 namespace authplane::config {
 namespace {
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& ch : out) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  return out;
-}
-
 std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
 struct parsed_url {
@@ -34,12 +29,12 @@ std::optional<parsed_url> parse_url(std::string_view text) {
     // parse_absolute_uri refuses fragments; retry as a URI to report them precisely.
     auto u = boost::urls::parse_uri(text);
     if (!u) return std::nullopt;
-    parsed_url p{lower(u->scheme()), lower(u->host_address()), u->has_query(), u->has_fragment()};
+    parsed_url p{ascii_lower(u->scheme()), ascii_lower(u->host_address()), u->has_query(), u->has_fragment()};
     if (!u->has_authority() || p.host.empty()) return std::nullopt;
     return p;
   }
   if (!r->has_authority() || r->host_address().empty()) return std::nullopt;
-  return parsed_url{lower(r->scheme()), lower(r->host_address()), r->has_query(), false};
+  return parsed_url{ascii_lower(r->scheme()), ascii_lower(r->host_address()), r->has_query(), false};
 }
 
 bool is_local_host(std::string_view host) { return host == "localhost" || host == "127.0.0.1" || host == "::1"; }
@@ -281,9 +276,9 @@ class checker {
   void pepper() { secret_rules("client_secret_pepper", c_.client_secret_pepper, 16, false, true); }
 
   void observability() {
-    if (!one_of(lower(c_.log.level), {"debug", "info", "warn", "error"}))
+    if (!one_of(ascii_lower(c_.log.level), {"debug", "info", "warn", "error"}))
       add(d("log.level") + " must be debug, info, warn or error, got " + quoted(c_.log.level));
-    if (!one_of(lower(c_.log.format), {"json", "text"}))
+    if (!one_of(ascii_lower(c_.log.format), {"json", "text"}))
       add(d("log.format") + " must be json or text, got " + quoted(c_.log.format));
     if (c_.log.otel && c_.log.otel_endpoint.empty())
       add(d("log.otel_endpoint") + " is required when log.otel is true");
@@ -394,7 +389,7 @@ bool is_weak_secret(std::string_view value) {
       "dev-secret-change-me", "dev-admin-key", "changeme", "change-me", "change_me", "secret",
       "password", "admin", "default", "test", "changeit", "letmein", "qwerty",
   };
-  std::string v = lower(value);
+  std::string v = ascii_lower(value);
   if (blocklist.count(v)) return true;
   // Ascending digit runs: 12345678, 123456789, 1234567890, 12345678901234567890, ...
   if (v.size() >= 8) {

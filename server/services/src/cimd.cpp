@@ -3,6 +3,7 @@
 // cache. Threat (reference §10 T10, T19): a client_id is attacker-chosen, so every authorize
 // request could make us fetch; the negative cache, single flight and cap bound that, and the
 // injected fetcher applies the SSRF address policy.
+#include "authplane/core/ascii.hpp"
 #include "authplane/services/cimd.hpp"
 
 #include <algorithm>
@@ -20,12 +21,6 @@ namespace json = boost::json;
 
 namespace {
 constexpr std::string_view doc_invalid = "The client metadata document is invalid: ";
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -137,7 +132,7 @@ std::variant<domain::client, std::string> validate_cimd_response(std::string_vie
     return "The client metadata document could not be fetched: the server answered HTTP " + std::to_string(r.status) +
            ".";
   // RFC 9110 §8.3.1: the media type is case-insensitive; parameters (charset) are allowed.
-  std::string media = lower(trim(std::string_view(r.content_type).substr(0, r.content_type.find(';'))));
+  std::string media = ascii_lower(trim(std::string_view(r.content_type).substr(0, r.content_type.find(';'))));
   if (media != "application/json" && media != "application/client-id+json")
     return std::string("The client metadata document must be served as application/json.");
   if (r.body.size() > cimd_max_document_bytes) return std::string("The client metadata document is larger than 64 KiB.");
@@ -203,7 +198,7 @@ std::int64_t cimd_cache_seconds(std::string_view cache_control, std::string_view
     std::string_view item = trim(rest.substr(0, comma));
     rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
     auto eq = item.find('=');
-    std::string name = lower(trim(item.substr(0, eq)));
+    std::string name = ascii_lower(trim(item.substr(0, eq)));
     // RFC 9111 §5.2.2.4/.5: no-cache means revalidate before each use, no-store means keep
     // nothing; both get the floor (refetching on every request would be an amplifier).
     if (name == "no-store" || name == "no-cache") return floor;

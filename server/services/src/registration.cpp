@@ -1,4 +1,5 @@
 // RFC 7591 dynamic client registration: parsing, validation, the three modes, storage, audit.
+#include "authplane/core/ascii.hpp"
 #include "authplane/services/registration.hpp"
 
 #include <algorithm>
@@ -37,12 +38,6 @@ constexpr std::array<std::string_view, 3> auth_methods = {"none", "client_secret
 
 bool contains(const std::vector<std::string>& v, std::string_view x) {
   return std::find(v.begin(), v.end(), x) != v.end();
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
@@ -139,7 +134,7 @@ std::string check_redirect_uri(std::string_view uri) {
   if (host_text.empty()) return "redirect_uri " + q + " must have a host";
   // OAuth 2.1 §2.3.1 / RFC 8252 §7.3: plain http only for loopback redirects.
   if (scheme == boost::urls::scheme::http) {
-    std::string host = lower(host_text);
+    std::string host = ascii_lower(host_text);
     if (host != "localhost" && host != "127.0.0.1" && host != "::1")
       return "redirect_uri " + q + " must use https unless the host is localhost, 127.0.0.1 or [::1]";
   }

@@ -1,4 +1,5 @@
 // GET /oauth/authorize (reference §2.2) and the URI rules it relies on.
+#include "authplane/core/ascii.hpp"
 #include <algorithm>
 #include <cctype>
 
@@ -8,12 +9,6 @@
 
 namespace authplane::api {
 namespace {
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 bool contains(const std::vector<std::string>& v, const std::string& s) {
   return std::find(v.begin(), v.end(), s) != v.end();
 }
@@ -30,7 +25,7 @@ authorize_page_error server_error_page() {
 }  // namespace
 
 bool is_loopback_host(std::string_view host) {
-  auto h = lower(host);
+  auto h = ascii_lower(host);
   return h == "localhost" || h == "127.0.0.1" || h == "::1";
 }
 
@@ -38,7 +33,7 @@ std::optional<uri_parts> split_uri(std::string_view uri) {
   auto colon = uri.find("://");
   if (colon == std::string_view::npos || colon == 0) return std::nullopt;
   uri_parts out;
-  out.scheme = lower(uri.substr(0, colon));
+  out.scheme = ascii_lower(uri.substr(0, colon));
   std::string_view rest = uri.substr(colon + 3);
   auto end = rest.find_first_of("/?#");
   std::string_view authority = rest.substr(0, end);
@@ -65,7 +60,7 @@ std::optional<uri_parts> split_uri(std::string_view uri) {
   if (host.empty()) return std::nullopt;
   if (port.size() > 5 || !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }))
     return std::nullopt;
-  out.host = lower(host);
+  out.host = ascii_lower(host);
   out.port = std::string(port);
   return out;
 }

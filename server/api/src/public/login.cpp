@@ -1,4 +1,5 @@
 // GET/POST /login and POST /logout (reference §2.7).
+#include "authplane/core/ascii.hpp"
 #include <atomic>
 #include <cctype>
 #include <chrono>
@@ -11,12 +12,6 @@
 namespace authplane::api::browser {
 namespace {
 constexpr std::size_t kMaxEmail = 254;
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // The sign-in form. `nonce` is the login nonce cookie value the CSRF token is bound to.
 http::response login_form(browser_deps& d, int status, std::string_view nonce, std::string_view redirect,
@@ -79,15 +74,18 @@ struct login_attempt {
 // (after a flood, the queue would otherwise keep the lane busy for up to 64 hashes).
 constexpr auto kMaxLaneWait = std::chrono::seconds(5);
 
+// 503 + Retry-After: 1 when the password lane is full or the attempt waited too long for it.
+http::response busy(const login_attempt& a) {
+  log_busy(a.ip);
+  auto resp = login_form(a.d, 503, a.nonce, a.redirect, a.email, "The server is busy. Please try again in a moment.");
+  resp.set_header("Retry-After", "1");
+  return resp;
+}
+
 // The Argon2id part of POST /login, on the password lane (or inline when there is none).
 void finish_login(login_attempt& a) {
   auto& d = a.d;
-  if (std::chrono::steady_clock::now() - a.queued_at > kMaxLaneWait) {
-    log_busy(a.ip);
-    auto resp = login_form(d, 503, a.nonce, a.redirect, a.email, "The server is busy. Please try again in a moment.");
-    resp.set_header("Retry-After", "1");
-    return a.done(std::move(resp));
-  }
+  if (std::chrono::steady_clock::now() - a.queued_at > kMaxLaneWait) return a.done(busy(a));
   const auto now = d.clk.now();
   // Checked again when this attempt's turn comes: the failures of the attempts queued before it
   // count, so a burst of concurrent guesses for one account gets no more than the allowed
@@ -171,7 +169,7 @@ void register_login_routes(http::router& r, browser_deps& d) {
                              "Invalid email or password"));
 
     // Lockout before the hash: a locked key costs no Argon2id work.
-    std::string key = lower(email);
+    std::string key = ascii_lower(email);
     if (auto wait = d.lockout.locked_for(key, d.clk.now()); wait > 0) return done(locked_out(wait, req.remote_ip));
 
     auto attempt = std::make_shared<login_attempt>(
@@ -179,12 +177,7 @@ void register_login_routes(http::router& r, browser_deps& d) {
     if (!d.password_lane) return finish_login(*attempt);
     // The I/O thread never waits for Argon2id: the check is queued on the password lane, and a
     // full lane is refused now (the client retries) rather than queued without bound.
-    if (!d.password_lane([attempt] { finish_login(*attempt); })) {
-      log_busy(req.remote_ip);
-      auto resp = login_form(d, 503, nonce, redirect, email, "The server is busy. Please try again in a moment.");
-      resp.set_header("Retry-After", "1");
-      attempt->done(std::move(resp));
-    }
+    if (!d.password_lane([attempt] { finish_login(*attempt); })) attempt->done(busy(*attempt));
   });
 
   r.add("POST", "/logout", [&d](http::request& req, http::responder done) {
