@@ -132,8 +132,8 @@ class authorization_code_grant final : public grant_handler {
     p.remote_ip = ctx.req.remote_ip;
     ports::refresh_token_row first;
     if (ctx.client.has_grant("refresh_token")) {
-      p.refresh_token = random_token(32);
-      first.token_hash = secret_hash(p.refresh_token);
+      p.refresh_token = new_refresh_token();
+      first.token_hash = refresh_token_key(p.refresh_token);
       first.family_id = fam.id;
       first.created_at = now;
       first.expires_at = now + svc.options().refresh_ttl;
@@ -163,7 +163,7 @@ class refresh_token_grant final : public grant_handler {
     if (presented.empty()) return done(fail(err(oauth_errc::invalid_request, "refresh_token parameter is required")));
     auto& d = svc.deps();
     const auto now = d.clk.now();
-    const std::string hash = secret_hash(presented);
+    const std::string hash = refresh_token_key(presented);
     auto found = d.refresh->find_refresh(hash);
     if (!found) return done(fail(oauth_error::internal("find refresh: " + found.error().message())));
     if (!*found) return done(fail(err(oauth_errc::invalid_grant, kInvalidGrant, "unknown refresh token")));
@@ -213,9 +213,9 @@ class refresh_token_grant final : public grant_handler {
     p.ttl = svc.options().user_token_ttl;
     p.dpop_jkt = dpop_jkt;
     p.remote_ip = ctx.req.remote_ip;
-    p.refresh_token = random_token(32);
+    p.refresh_token = new_refresh_token();
     ports::refresh_token_row next;
-    next.token_hash = secret_hash(p.refresh_token);
+    next.token_hash = refresh_token_key(p.refresh_token);
     next.family_id = fam.id;
     next.created_at = now;
     next.expires_at = now + svc.options().refresh_ttl;

@@ -1,5 +1,7 @@
 #include "authplane/services/codes.hpp"
 
+#include <chrono>
+
 #include "authplane/core/base64url.hpp"
 #include "authplane/core/constant_time.hpp"
 #include "authplane/core/random.hpp"
@@ -9,6 +11,33 @@
 namespace authplane::services {
 
 std::string secret_hash(std::string_view secret) { return base64url_encode(crypto::sha256(secret)); }
+
+namespace {
+constexpr std::size_t kRefreshPrefix = 12;  // hex digits of Unix ms: fixed width until year 10889
+constexpr std::size_t kRefreshTokenSize = kRefreshPrefix + 43;
+
+bool lower_hex(std::string_view s) {
+  for (char ch : s)
+    if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'))) return false;
+  return true;
+}
+}  // namespace
+
+std::string new_refresh_token() {
+  auto ms = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+  std::string out(kRefreshPrefix, '0');
+  static constexpr char digits[] = "0123456789abcdef";
+  for (std::size_t i = kRefreshPrefix; i-- > 0; ms >>= 4) out[i] = digits[ms & 0xf];
+  out += random_token(32);
+  return out;
+}
+
+std::string refresh_token_key(std::string_view token) {
+  if (token.size() == kRefreshTokenSize && lower_hex(token.substr(0, kRefreshPrefix)))
+    return std::string(token.substr(0, kRefreshPrefix)) + secret_hash(token);
+  return secret_hash(token);
+}
 
 bool pkce_verifier_well_formed(std::string_view v) {
   if (v.size() < 43 || v.size() > 128) return false;

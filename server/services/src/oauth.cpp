@@ -397,7 +397,7 @@ ports::token_outcome oauth_service::revoke(const ports::introspection_request& r
   // Refresh tokens are opaque (no '.'): revoking one revokes its whole family and every access
   // token minted from it (reference §2.4). Another client's token is silently ignored.
   if (deps_.refresh && tok->find('.') == std::string::npos && tok->size() <= 512) {
-    auto found = deps_.refresh->find_refresh(secret_hash(*tok));
+    auto found = deps_.refresh->find_refresh(refresh_token_key(*tok));
     if (!found) return ports::endpoint_failure{oauth_error::internal("refresh lookup"), {}};
     if (*found && (*found)->family.client_id == caller.id && !(*found)->family.revoked_at) {
       const auto now = deps_.clk.now();

@@ -1,5 +1,6 @@
 // authorization_code (PKCE) and refresh_token grants against in-memory fakes: exact wire errors,
 // rotation, reuse detection and its cascade to access tokens, narrowing, DPoP binding.
+#include <chrono>
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -301,18 +302,39 @@ TEST_F(CodeRefresh, RedeemIssuesAudienceBoundUserTokenAndRefreshToken) {
   EXPECT_EQ(str(b, "token_type"), "Bearer");
   EXPECT_EQ(b["expires_in"], 900);
   EXPECT_EQ(str(b, "scope"), "mcp:read mcp:write");
-  EXPECT_EQ(str(b, "refresh_token").size(), 43u);
+  const std::string rt = str(b, "refresh_token");
+  ASSERT_EQ(rt.size(), 55u);  // 12 hex digits of the issue time (ms), then 32 random bytes
+  const auto ms = std::stoll(rt.substr(0, 12), nullptr, 16);
+  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch()).count();
+  EXPECT_LE(ms, now_ms);
+  EXPECT_GT(ms, now_ms - 60'000);
   auto c = claims_of(str(b, "access_token"));
   EXPECT_EQ(str(c, "sub"), "user-1");
   EXPECT_EQ(str(c, "client_id"), "app");
   EXPECT_EQ(c["aud"], (json::array{kRes}));
   // Only the hash of the refresh token is stored.
   EXPECT_EQ(cr.tokens.count(str(b, "refresh_token")), 0u);
-  EXPECT_EQ(cr.tokens.count(base64url_encode(crypto::sha256(str(b, "refresh_token")))), 1u);
+  EXPECT_EQ(cr.tokens.count(rt.substr(0, 12) + base64url_encode(crypto::sha256(rt))), 1u);
   ASSERT_EQ(store.rows.size(), 1u);
   EXPECT_EQ(store.rows.begin()->second.subject_user_id, "user-1");
   EXPECT_EQ(store.rows.begin()->second.resource_id, "res-1");
   EXPECT_TRUE(active(str(b, "access_token"), "web"));
+}
+
+TEST(RefreshTokenKey, TimePrefixThenHashOfTheWholeTokenAndLegacyTokensByHashAlone) {
+  const std::string t = services::new_refresh_token();
+  ASSERT_EQ(t.size(), 55u);
+  EXPECT_EQ(services::refresh_token_key(t), t.substr(0, 12) + services::secret_hash(t));
+  EXPECT_NE(services::new_refresh_token(), t);
+  // Tokens issued before the prefix (43 chars) and anything not of the new shape: hash alone.
+  const std::string legacy(43, 'a');
+  EXPECT_EQ(services::refresh_token_key(legacy), services::secret_hash(legacy));
+  std::string upper = t;
+  upper[0] = 'A';  // not lowercase hex
+  EXPECT_EQ(services::refresh_token_key(upper), services::secret_hash(upper));
+  EXPECT_EQ(services::refresh_token_key(t + "x"), services::secret_hash(t + "x"));
+  EXPECT_EQ(services::refresh_token_key(""), services::secret_hash(""));
 }
 
 TEST_F(CodeRefresh, NoRefreshTokenWithoutTheGrant) {
@@ -549,7 +571,7 @@ TEST_F(CodeRefresh, FailedIssuanceLeavesTheRefreshTokenUnspent) {
   store.fail_writes = true;
   auto e = err(refresh(rt));
   EXPECT_EQ(e.code, oauth_errc::server_error);
-  EXPECT_FALSE(cr.tokens.at(base64url_encode(crypto::sha256(rt))).consumed_at);
+  EXPECT_FALSE(cr.tokens.at(services::refresh_token_key(rt)).consumed_at);
   store.fail_writes = false;
   auto o = refresh(rt);  // the rotation and the issuance are one write: nothing was spent
   EXPECT_FALSE(body(o).empty()) << err(o).description;
@@ -563,7 +585,7 @@ TEST_F(CodeRefresh, FailedIssuanceLeavesTheRefreshTokenUnspent) {
 TEST_F(CodeRefresh, ReuseSeenOnlyByTheStoreRevokesTheFamily) {
   auto b = body(redeem(code_for()));
   auto rt1 = str(b, "refresh_token");
-  auto h1 = base64url_encode(crypto::sha256(rt1));
+  auto h1 = services::refresh_token_key(rt1);
   const auto fam = cr.tokens.at(h1).family_id;
   // Another request spends rt1 between this request's lookup and its write (the lookup saw it
   // unspent): the store answers `reused` and nothing of this request is stored.

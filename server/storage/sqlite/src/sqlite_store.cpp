@@ -1232,14 +1232,17 @@ std::optional<std::int64_t> opt_int(const statement& st, int col) {
   return st.int64(col);
 }
 
-result<void> insert_refresh(connection& c, const ports::refresh_token_row& t) {
+// `access_jti`: the access token minted with this token by a rotation ('' for a family's first).
+result<void> insert_refresh(connection& c, const ports::refresh_token_row& t, std::string_view access_jti) {
   auto st = c.prepare(
-      "INSERT INTO refresh_tokens (token_hash, family_id, created_at, expires_at, consumed_at) VALUES (?, ?, ?, ?, NULL)");
+      "INSERT INTO refresh_tokens (token_hash, family_id, created_at, expires_at, consumed_at, access_jti) "
+      "VALUES (?, ?, ?, ?, NULL, ?)");
   if (!st) return st.error();
   st->bind(1, t.token_hash);
   st->bind(2, t.family_id);
   st->bind(3, t.created_at);
   st->bind(4, t.expires_at);
+  st->bind(5, access_jti);
   return run(*st, "insert_refresh");
 }
 
@@ -1252,7 +1255,21 @@ result<void> link_access(connection& c, std::string_view jti, std::string_view f
   return run(*st, "link_access");
 }
 
-// Marks the family revoked (first time kept) and revokes its access tokens' issuances.
+// Revokes the issuance with this jti unless it is already revoked: 1 when it did.
+result<std::size_t> revoke_jti_on(connection& c, std::string_view jti, std::int64_t now) {
+  if (jti.empty()) return std::size_t{0};
+  auto st = c.prepare("UPDATE issuances SET revoked_at = ? WHERE jti = ? AND revoked_at IS NULL");
+  if (!st) return st.error();
+  st->bind(1, now);
+  st->bind(2, jti);
+  if (auto r = run(*st, "revoke_family"); !r) return r.error();
+  return static_cast<std::size_t>(st->changes());
+}
+
+// Marks the family revoked (first time kept) and revokes its access tokens' issuances: the code
+// redemption's (first_jti), then each rotation's, walking the token chain from first_token along
+// successor (migration 0006), then the family's links from before that migration (legacy).
+// Returns how many issuances it revoked now.
 result<std::size_t> revoke_family_on(connection& c, std::string_view family_id, std::int64_t now,
                                      std::string_view reason) {
   {
@@ -1263,14 +1280,42 @@ result<std::size_t> revoke_family_on(connection& c, std::string_view family_id, 
     st->bind(3, family_id);
     if (auto r = run(*st, "revoke_family"); !r) return r.error();
   }
+  std::string token, jti;
+  {
+    auto st = c.prepare("SELECT first_token, first_jti FROM refresh_families WHERE id = ?");
+    if (!st) return st.error();
+    st->bind(1, family_id);
+    int rc = st->step();
+    if (rc == SQLITE_DONE) return std::size_t{0};
+    if (rc != SQLITE_ROW) return map_error(rc, "revoke_family");
+    token = st->text(0);
+    jti = st->text(1);
+  }
+  std::size_t revoked = 0;
+  for (;;) {
+    auto n = revoke_jti_on(c, jti, now);
+    if (!n) return n.error();
+    revoked += *n;
+    if (token.empty()) break;
+    auto st = c.prepare("SELECT successor, access_jti FROM refresh_tokens WHERE token_hash = ? AND family_id = ?");
+    if (!st) return st.error();
+    st->bind(1, token);
+    st->bind(2, family_id);
+    int rc = st->step();
+    if (rc == SQLITE_DONE) break;
+    if (rc != SQLITE_ROW) return map_error(rc, "revoke_family");
+    std::string next = st->text(0);
+    jti = st->text(1);
+    token = next == token ? std::string() : std::move(next);  // a successor is always a new key
+  }
   auto st = c.prepare(
       "UPDATE issuances SET revoked_at = ? WHERE revoked_at IS NULL AND jti IN "
-      "(SELECT jti FROM family_access_tokens WHERE family_id = ?)");
+      "(SELECT jti FROM family_access_tokens WHERE family_id = ? AND legacy = 1)");
   if (!st) return st.error();
   st->bind(1, now);
   st->bind(2, family_id);
   if (auto r = run(*st, "revoke_family"); !r) return r.error();
-  return static_cast<std::size_t>(st->changes());
+  return revoked + static_cast<std::size_t>(st->changes());
 }
 
 }  // namespace
@@ -1359,7 +1404,8 @@ result<void> create_family_on(connection& w, const ports::refresh_family& f, con
   {
     auto st = w.prepare(
         "INSERT INTO refresh_families (id, client_id, user_id, scope, resource, resource_id, dpop_jkt, code_hash, "
-        "consent_grant_id, created_at, revoked_at, revoke_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        "consent_grant_id, created_at, revoked_at, revoke_reason, first_token, first_jti) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!st) return st.error();
     st->bind(1, f.id);
     st->bind(2, f.client_id);
@@ -1373,10 +1419,12 @@ result<void> create_family_on(connection& w, const ports::refresh_family& f, con
     st->bind(10, f.created_at);
     st->bind(11, replayed);  // replayed while in flight: born revoked
     st->bind(12, std::string_view(replayed ? "code_replay" : ""));
+    st->bind(13, first.token_hash);
+    st->bind(14, access_jti);
     if (auto r = run(*st, "create_family"); !r) return r;
   }
   if (!first.token_hash.empty()) {
-    if (auto r = insert_refresh(w, first); !r) return r;
+    if (auto r = insert_refresh(w, first, ""); !r) return r;
   }
   return link_access(w, access_jti, f.id);
 }
@@ -1415,10 +1463,11 @@ result<ports::rotate_outcome> rotate_on(connection& w, std::string_view old_hash
                                         std::string_view access_jti, std::int64_t now) {
   using ports::rotate_outcome;
   std::optional<std::int64_t> consumed, revoked;
+  bool chain_started = false;
   {
     auto st = w.prepare(
-        "SELECT t.consumed_at, f.revoked_at FROM refresh_tokens t JOIN refresh_families f ON f.id = t.family_id "
-        "WHERE t.token_hash = ? AND t.family_id = ?");
+        "SELECT t.consumed_at, f.revoked_at, f.first_token FROM refresh_tokens t JOIN refresh_families f "
+        "ON f.id = t.family_id WHERE t.token_hash = ? AND t.family_id = ?");
     if (!st) return st.error();
     st->bind(1, old_hash);
     st->bind(2, next.family_id);
@@ -1427,17 +1476,29 @@ result<ports::rotate_outcome> rotate_on(connection& w, std::string_view old_hash
     if (rc != SQLITE_ROW) return map_error(rc, "rotate_refresh");
     consumed = opt_int(*st, 0);
     revoked = opt_int(*st, 1);
+    chain_started = !st->text(2).empty();
   }
   if (revoked) return rotate_outcome::family_revoked;
   if (consumed) return rotate_outcome::reused;
   {
-    auto st = w.prepare("UPDATE refresh_tokens SET consumed_at = ? WHERE token_hash = ? AND consumed_at IS NULL");
+    auto st = w.prepare(
+        "UPDATE refresh_tokens SET consumed_at = ?, successor = ? WHERE token_hash = ? AND consumed_at IS NULL");
     if (!st) return st.error();
     st->bind(1, now);
-    st->bind(2, old_hash);
+    st->bind(2, next.token_hash);
+    st->bind(3, old_hash);
     if (auto r = run(*st, "rotate_refresh"); !r) return r.error();
   }
-  if (auto r = insert_refresh(w, next); !r) return r.error();
+  if (auto r = insert_refresh(w, next, access_jti); !r) return r.error();
+  if (!chain_started) {
+    // A family from before migration 0006: its chain starts here (its earlier access tokens are
+    // found through the legacy links).
+    auto st = w.prepare("UPDATE refresh_families SET first_token = ? WHERE id = ? AND first_token = ''");
+    if (!st) return st.error();
+    st->bind(1, next.token_hash);
+    st->bind(2, next.family_id);
+    if (auto r = run(*st, "rotate_refresh"); !r) return r.error();
+  }
   if (auto r = link_access(w, access_jti, next.family_id); !r) return r.error();
   return rotate_outcome::rotated;
 }

@@ -402,5 +402,111 @@ TEST_F(sqlite_refresh, RacingRotationsOfOneTokenHaveExactlyOneWinner) {
   }
 }
 
+// Runs SQL on the database file directly (the store must be closed).
+void exec_sql(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
+  char* msg = nullptr;
+  int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &msg);
+  EXPECT_EQ(rc, SQLITE_OK) << (msg ? msg : "") << "\n" << sql;
+  sqlite3_free(msg);
+  sqlite3_close(db);
+}
+
+std::string text_of(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr), SQLITE_OK) << sql;
+  std::string out = "<no row>";
+  if (sqlite3_step(st) == SQLITE_ROW) {
+    const auto* t = sqlite3_column_text(st, 0);
+    out = t ? reinterpret_cast<const char*>(t) : "<null>";
+  }
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return out;
+}
+
+TEST_F(sqlite_refresh, RevocationWalksTheWholeChainOfRotationsAndNothingElse) {
+  ASSERT_TRUE(store->put_code(code("c1")));
+  ASSERT_TRUE(store->put_code(code("c2")));
+  ASSERT_TRUE(store->create_family(family("f1", "c1"), rt("f1-r0", "f1"), "f1-j0"));
+  ASSERT_TRUE(store->create_family(family("f2", "c2"), rt("f2-r0", "f2"), "f2-j0"));
+  record("f1-j0");
+  record("f2-j0");
+  for (int i = 1; i <= 6; ++i) {
+    for (const std::string f : {"f1", "f2"}) {
+      const std::string prev = f + "-r" + std::to_string(i - 1), next = f + "-r" + std::to_string(i);
+      ASSERT_EQ(*store->rotate_refresh(prev, rt(next, f), f + "-j" + std::to_string(i), kNow + i),
+                ports::rotate_outcome::rotated);
+      record(f + "-j" + std::to_string(i));
+    }
+  }
+  auto n = store->revoke_family("f1", kNow + 10, "reuse_detected");
+  ASSERT_TRUE(n);
+  EXPECT_EQ(*n, 7u);  // the code redemption's access token and one per rotation
+  for (int i = 0; i <= 6; ++i) {
+    EXPECT_TRUE(revoked("f1-j" + std::to_string(i))) << i;
+    EXPECT_FALSE(revoked("f2-j" + std::to_string(i))) << i;
+  }
+  EXPECT_EQ(*store->rotate_refresh("f1-r6", rt("f1-r7", "f1"), "f1-j7", kNow + 11), ports::rotate_outcome::family_revoked);
+  EXPECT_EQ(*store->rotate_refresh("f2-r6", rt("f2-r7", "f2"), "f2-j7", kNow + 11), ports::rotate_outcome::rotated);
+  // The revocation of the family without a refresh token (a code-only client) finds its one jti.
+  ASSERT_TRUE(store->put_code(code("c3")));
+  ASSERT_TRUE(store->create_family(family("f3", "c3"), ports::refresh_token_row{}, "f3-j0"));
+  record("f3-j0");
+  EXPECT_EQ(*store->revoke_family("f3", kNow + 12, "code_replay"), 1u);
+  EXPECT_TRUE(revoked("f3-j0"));
+}
+
+// A database written before migration 0006 (family index on family_access_tokens, no chain
+// columns): the migration marks its links legacy, revocation still finds those access tokens,
+// and the family's next rotation starts its chain.
+TEST_F(sqlite_refresh, FamiliesFromBeforeMigration0006AreRevokedWhole) {
+  const std::string path = dir.path() + "/data/authserver.db";
+  ASSERT_TRUE(store->put_code(code("c1")));
+  ASSERT_TRUE(store->create_family(family("f1", "c1"), rt("r1", "f1"), "j1"));
+  record("j1");
+  ASSERT_EQ(*store->rotate_refresh("r1", rt("r2", "f1"), "j2", kNow + 1), ports::rotate_outcome::rotated);
+  record("j2");
+  record("unrelated");
+  store.reset();
+  // Back to the version-5 schema, keeping the rows.
+  exec_sql(path,
+           "DROP INDEX family_access_tokens_legacy_idx;"
+           "ALTER TABLE family_access_tokens DROP COLUMN legacy;"
+           "ALTER TABLE refresh_tokens DROP COLUMN successor;"
+           "ALTER TABLE refresh_tokens DROP COLUMN access_jti;"
+           "ALTER TABLE refresh_families DROP COLUMN first_token;"
+           "ALTER TABLE refresh_families DROP COLUMN first_jti;"
+           "CREATE INDEX refresh_tokens_family_idx ON refresh_tokens (family_id);"
+           "CREATE INDEX family_access_tokens_family_idx ON family_access_tokens (family_id);"
+           "DELETE FROM schema_migrations WHERE version = 6;");
+  auto s = sqlite_store::open({.path = path});
+  ASSERT_TRUE(s) << s.error().message();
+  store = std::move(*s);
+  EXPECT_EQ(text_of(path, "SELECT group_concat(legacy) FROM family_access_tokens"), "1,1");
+  EXPECT_EQ(text_of(path, "SELECT first_token FROM refresh_families WHERE id = 'f1'"), "");
+  EXPECT_EQ(text_of(path, "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('refresh_tokens_family_idx', "
+                          "'family_access_tokens_family_idx')"),
+            "0");
+  ASSERT_EQ(*store->rotate_refresh("r2", rt("r3", "f1"), "j3", kNow + 2), ports::rotate_outcome::rotated);
+  record("j3");
+  ASSERT_EQ(*store->rotate_refresh("r3", rt("r4", "f1"), "j4", kNow + 3), ports::rotate_outcome::rotated);
+  record("j4");
+  EXPECT_EQ(text_of(path, "SELECT first_token FROM refresh_families WHERE id = 'f1'"), "r3");
+  EXPECT_EQ(text_of(path, "SELECT COUNT(*) FROM family_access_tokens WHERE legacy = 0"), "2");
+  auto fam = store->family_of_access_token("j1");
+  ASSERT_TRUE(fam && *fam);
+  EXPECT_EQ((*fam)->id, "f1");
+  auto n = store->revoke_family("f1", kNow + 10, "consent_revoked");
+  ASSERT_TRUE(n);
+  EXPECT_EQ(*n, 4u);
+  for (const char* j : {"j1", "j2", "j3", "j4"}) EXPECT_TRUE(revoked(j)) << j;
+  EXPECT_FALSE(revoked("unrelated"));
+  EXPECT_EQ(*store->rotate_refresh("r4", rt("r5", "f1"), "j5", kNow + 11), ports::rotate_outcome::family_revoked);
+}
+
 }  // namespace
 }  // namespace authplane::storage::test

@@ -18,6 +18,17 @@ namespace authplane::services {
 // base64url(SHA-256(secret)): how codes and refresh tokens are stored and looked up.
 std::string secret_hash(std::string_view secret);
 
+// A new refresh token: 12 lowercase hex digits of its issue time (Unix ms), then 32 random bytes
+// base64url (55 chars). The time prefix is not secret (an access token carries iat anyway); it
+// makes the storage key below time-ordered, so the rows of recently issued tokens share a few
+// B-tree pages and a rotation writes those pages instead of one random page per token
+// (docs/performance.md, "Refresh token grant").
+std::string new_refresh_token();
+// The key a refresh token is stored and looked up under: for a token of the shape above, its
+// 12-digit time prefix then secret_hash(token); for any other string (tokens issued before the
+// prefix existed: 43 chars), secret_hash(token). Only the hash of the secret part is stored.
+std::string refresh_token_key(std::string_view token);
+
 // RFC 7636 §4.1: 43–128 characters of [A-Za-z0-9-._~].
 bool pkce_verifier_well_formed(std::string_view verifier);
 // RFC 7636 §4.6, S256 only: base64url(SHA-256(verifier)) == challenge, compared in constant
