@@ -429,22 +429,49 @@ struct sqlite_store::impl {
   }
 
   // Writes items [from, to) in one transaction, then reports to every `done`.
+  //
+  // Items with a companion first run without savepoints: every refusal a companion normally gives
+  // (reused, family_revoked, not_found, a code that already has a family) is decided before the
+  // item writes anything, so it needs no rollback. Only an item refused after it wrote (a unique
+  // key collision on a random id: practically never) makes the whole batch roll back and run
+  // again with a savepoint per item, which undoes exactly that item. Savepoints cost every item
+  // a sub-journal copy of each page it touches, so the fast path is the common one.
   void commit_group(std::deque<work>& items, std::size_t from, std::size_t to) {
     std::vector<error_code> outcome(to - from);
     std::vector<ports::rotate_outcome> rotation(to - from, ports::rotate_outcome::rotated);
     error_code batch_error;
-    if (auto r = writer.exec("BEGIN IMMEDIATE", "record_issuance"); !r) batch_error = r.error();
-    for (std::size_t k = from; k < to && !batch_error; ++k) {
-      const bool plain = items[k].companion.index() == 0;
-      error_code ec = plain ? insert_one(items[k]) : insert_with_companion(items[k], rotation[k - from]);
-      // Refusals of one item (nothing of it stored); anything else fails the whole batch.
-      if (ec == errc::conflict || (ec == errc::not_found && !plain))
-        outcome[k - from] = ec;
-      else if (ec)
-        batch_error = ec;
-    }
-    if (!batch_error) {
-      if (auto r = writer.exec("COMMIT", "record_issuance"); !r) batch_error = r.error();
+    for (bool savepoints : {false, true}) {
+      std::fill(outcome.begin(), outcome.end(), error_code{});
+      std::fill(rotation.begin(), rotation.end(), ports::rotate_outcome::rotated);
+      batch_error = {};
+      bool dirty_refusal = false;
+      if (auto r = writer.exec("BEGIN IMMEDIATE", "record_issuance"); !r) batch_error = r.error();
+      for (std::size_t k = from; k < to && !batch_error && !dirty_refusal; ++k) {
+        const bool plain = items[k].companion.index() == 0;
+        const auto changes_before = sqlite3_total_changes64(writer.handle());
+        error_code ec = plain ? insert_one(items[k])
+                              : insert_with_companion(items[k], rotation[k - from], savepoints);
+        const bool refused = plain ? ec == errc::conflict
+                                   : (ec == errc::conflict || ec == errc::not_found ||
+                                      (!ec && rotation[k - from] != ports::rotate_outcome::rotated));
+        // Refusals of one item (nothing of it stored); anything else fails the whole batch.
+        if (refused) {
+          if (!plain && !savepoints && sqlite3_total_changes64(writer.handle()) != changes_before)
+            dirty_refusal = true;  // it wrote before it was refused: redo the batch with savepoints
+          else if (ec)
+            outcome[k - from] = ec;
+        } else if (ec) {
+          batch_error = ec;
+        }
+      }
+      if (dirty_refusal) {
+        (void)writer.exec("ROLLBACK", "record_issuance");
+        continue;
+      }
+      if (!batch_error) {
+        if (auto r = writer.exec("COMMIT", "record_issuance"); !r) batch_error = r.error();
+      }
+      break;
     }
     if (batch_error) {
       if (!sqlite3_get_autocommit(writer.handle())) (void)writer.exec("ROLLBACK", "record_issuance");
@@ -469,12 +496,15 @@ struct sqlite_store::impl {
     return {};
   }
 
-  // The companion write, then the issuance and its audit event, under a savepoint: an item the
-  // companion refuses (reused, family_revoked, not_found) or that conflicts is rolled back to it,
-  // so nothing of it is stored and the rest of the batch is unaffected. `o` gets the companion's
-  // outcome. Errors other than conflict / not_found fail the batch.
-  error_code insert_with_companion(work& w, ports::rotate_outcome& o) {
-    if (auto ec = step_sql("SAVEPOINT issuance_item")) return ec;
+  // The companion write, then the issuance and its audit event; with `savepoint`, under a
+  // savepoint: an item the companion refuses (reused, family_revoked, not_found) or that
+  // conflicts is rolled back to it, so nothing of it is stored and the rest of the batch is
+  // unaffected. Without, the caller checks that a refused item wrote nothing (commit_group).
+  // `o` gets the companion's outcome. Errors other than conflict / not_found fail the batch.
+  error_code insert_with_companion(work& w, ports::rotate_outcome& o, bool savepoint) {
+    if (savepoint) {
+      if (auto ec = step_sql("SAVEPOINT issuance_item")) return ec;
+    }
     error_code ec;
     o = ports::rotate_outcome::rotated;
     if (const auto* rot = std::get_if<ports::refresh_rotation>(&w.companion)) {
@@ -487,6 +517,7 @@ struct sqlite_store::impl {
       if (auto r = create_family_on(writer, fc->family, fc->first, w.iss.jti); !r) ec = r.error();
     }
     if (!ec && o == ports::rotate_outcome::rotated) ec = insert_one(w);
+    if (!savepoint) return ec;
     if (ec || o != ports::rotate_outcome::rotated) {
       if (auto rb = step_sql("ROLLBACK TO issuance_item")) return rb;
     }

@@ -315,7 +315,8 @@ TEST_F(sqlite_companion, RevokedFamilyAndJtiConflictStoreNothingOfTheItem) {
   ASSERT_TRUE(store->create_family(family("f2", "c2"), rt("r2", "f2"), "j00"));
   ASSERT_TRUE(store->revoke_family("f2", kNow + 1, "test"));
   record("taken");
-  // The rotation's rows are written before the issuance conflicts: the savepoint undoes them.
+  // The rotation's rows are written before the issuance conflicts: the batch is redone with a
+  // savepoint per item, which undoes exactly that item.
   auto out = batch({{"taken", rotation("r1", rt("n1", "f1"), kNow + 5)},
                     {"j2", rotation("r2", rt("n2", "f2"), kNow + 5)}});
   EXPECT_EQ(out[0].ec, errc::conflict);
