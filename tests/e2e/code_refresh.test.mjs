@@ -139,4 +139,17 @@ describe('authorization_code + refresh_token grants', () => {
     assert.equal(await active(tok.access_token), false);
     assertOAuthError(await rawRefresh(tok.refresh_token), 400, 'invalid_grant');
   });
+
+  it('a disabled user\'s refresh token is refused without being spent; enabled again, it works', async () => {
+    const tok = await redeem(await authorize());
+    const user = (await h.srv.admin('GET', '/admin/users?email=code@example.com')).json.users.find((u) => u.email === 'code@example.com');
+    assert.ok(user);
+    assert.equal((await h.srv.admin('PATCH', `/admin/users/${user.id}/disable`)).status, 200);
+    assertOAuthError(await rawRefresh(tok.refresh_token), 400, 'invalid_grant',
+      { desc: 'the authorization grant is invalid, expired, or revoked' });
+    assert.equal((await h.srv.admin('PATCH', `/admin/users/${user.id}/enable`)).status, 200);
+    const r = await rawRefresh(tok.refresh_token);  // the refused attempt wrote nothing
+    assert.equal(r.status, 200, r.text);
+    assert.notEqual(r.json.refresh_token, tok.refresh_token);
+  });
 });

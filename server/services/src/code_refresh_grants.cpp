@@ -16,6 +16,7 @@ using domain::oauth_error;
 constexpr std::string_view kInvalidGrant = "the authorization grant is invalid, expired, or revoked";
 constexpr std::string_view kCodeUsed = "authorization code has already been used";
 constexpr std::string_view kFamilyRevoked = "token family revoked due to reuse detection";
+constexpr std::string_view kUserInactive = "user inactive or deleted";
 
 oauth_error err(oauth_errc c, std::string_view desc, std::string debug = {}) {
   return {c, std::string(desc), std::move(debug)};
@@ -32,7 +33,7 @@ std::size_t count(const grant_context& ctx, std::string_view name) {
 std::optional<oauth_error> check_user(oauth_service& svc, const std::string& user_id) {
   auto u = svc.deps().users->find_user(user_id);
   if (!u) return oauth_error::internal("user lookup: " + u.error().message());
-  if (!*u || !(*u)->is_active()) return err(oauth_errc::invalid_grant, kInvalidGrant, "user inactive or deleted");
+  if (!*u || !(*u)->is_active()) return err(oauth_errc::invalid_grant, kInvalidGrant, std::string(kUserInactive));
   return std::nullopt;
 }
 
@@ -196,7 +197,7 @@ class refresh_token_grant final : public grant_handler {
     }
 
     if (tok.consumed_at) return reuse(svc, ctx, fam, std::move(done));
-    if (auto e = check_user(svc, fam.user_id)) return done(fail(std::move(*e)));
+    // The user (exists, active) is checked by the store with the rotation (user_inactive below).
     // RFC 9449 §5: a DPoP-bound family refreshes only with a proof of the same key.
     if (!fam.dpop_jkt.empty() && dpop_jkt != fam.dpop_jkt)
       return done(fail(err(oauth_errc::invalid_dpop_proof, "DPoP proof is invalid",
@@ -228,6 +229,7 @@ class refresh_token_grant final : public grant_handler {
                         boost::system::error_code ec, ports::rotate_outcome o) -> std::optional<oauth_error> {
       if (ec) return oauth_error::internal("rotate refresh: " + ec.message());
       if (o == ports::rotate_outcome::rotated) return std::nullopt;
+      if (o == ports::rotate_outcome::user_inactive) return err(oauth_errc::invalid_grant, kInvalidGrant, std::string(kUserInactive));
       // A concurrent use spent the token between lookup and rotation: that is reuse too. Rare, so
       // the revocation stays a separate (synchronous) write, run where the store reported.
       if (o == ports::rotate_outcome::reused) revoke_family(svc, family_id, client_id, ip);

@@ -34,6 +34,7 @@ constexpr const char* kChallenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
 struct fake_code_refresh : ports::code_store, ports::refresh_store {
   std::mutex mu;
   fakes::fake_issuances* iss = nullptr;
+  ports::user_store* users = nullptr;  // set: rotations check the family's user like the sqlite adapter
   std::map<std::string, ports::stored_code, std::less<>> codes;
   std::map<std::string, std::optional<std::int64_t>, std::less<>> replayed;
   std::map<std::string, ports::refresh_family, std::less<>> families;
@@ -79,6 +80,10 @@ struct fake_code_refresh : ports::code_store, ports::refresh_store {
     auto& t = it->second;
     if (families[t.family_id].revoked_at) return ports::rotate_outcome::family_revoked;
     if (t.consumed_at) return ports::rotate_outcome::reused;
+    if (users) {
+      auto u = users->find_user(families[t.family_id].user_id);
+      if (!u || !*u || !(*u)->is_active()) return ports::rotate_outcome::user_inactive;
+    }
     t.consumed_at = now;
     tokens[next.token_hash] = next;
     links[std::string(jti)] = next.family_id;
@@ -163,6 +168,7 @@ struct CodeRefresh : ::testing::Test {
 
   void SetUp() override {
     cr.iss = &store;
+    cr.users = &users;
     store.companion_writer = [this](const ports::issuance_companion& c, std::string_view jti) { return cr.apply(c, jti); };
     ASSERT_TRUE(keys.init());
     domain::resource r;

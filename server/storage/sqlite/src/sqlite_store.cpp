@@ -1494,11 +1494,11 @@ result<ports::rotate_outcome> rotate_on(connection& w, std::string_view old_hash
                                         std::string_view access_jti, std::int64_t now) {
   using ports::rotate_outcome;
   std::optional<std::int64_t> consumed, revoked;
-  bool chain_started = false;
+  bool chain_started = false, user_active = false;
   {
     auto st = w.prepare(
-        "SELECT t.consumed_at, f.revoked_at, f.first_token FROM refresh_tokens t JOIN refresh_families f "
-        "ON f.id = t.family_id WHERE t.token_hash = ? AND t.family_id = ?");
+        "SELECT t.consumed_at, f.revoked_at, f.first_token, u.status FROM refresh_tokens t JOIN refresh_families f "
+        "ON f.id = t.family_id LEFT JOIN users u ON u.id = f.user_id WHERE t.token_hash = ? AND t.family_id = ?");
     if (!st) return st.error();
     st->bind(1, old_hash);
     st->bind(2, next.family_id);
@@ -1508,9 +1508,11 @@ result<ports::rotate_outcome> rotate_on(connection& w, std::string_view old_hash
     consumed = opt_int(*st, 0);
     revoked = opt_int(*st, 1);
     chain_started = !st->text(2).empty();
+    user_active = !st->is_null(3) && st->text(3) == "active";
   }
   if (revoked) return rotate_outcome::family_revoked;
   if (consumed) return rotate_outcome::reused;
+  if (!user_active) return rotate_outcome::user_inactive;
   {
     auto st = w.prepare(
         "UPDATE refresh_tokens SET consumed_at = ?, successor = ? WHERE token_hash = ? AND consumed_at IS NULL");

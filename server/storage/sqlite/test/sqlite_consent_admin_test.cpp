@@ -21,6 +21,10 @@ class sqlite_consent_admin : public ::testing::Test {
     auto s = sqlite_store::open({.path = dir.path() + "/data/authserver.db"});
     ASSERT_TRUE(s) << s.error().message();
     store = std::move(*s);
+    domain::user u;  // the families' user: a rotation needs it to exist and be active
+    u.id = "user-1";
+    u.email = "user-1@example.com";
+    ASSERT_TRUE(store->create_user(u));
   }
   std::string grant(std::string id, std::string user, std::string client, std::int64_t at = kNow) {
     domain::consent_grant g{id, user, client, "http://r/mcp", "mcp:read", at, at, std::nullopt};

@@ -26,6 +26,10 @@ class sqlite_refresh : public ::testing::Test {
     auto s = sqlite_store::open({.path = dir.path() + "/data/authserver.db"});
     ASSERT_TRUE(s) << s.error().message();
     store = std::move(*s);
+    domain::user u;  // the families' user: a rotation needs it to exist and be active
+    u.id = "user-1";
+    u.email = "user-1@example.com";
+    ASSERT_TRUE(store->create_user(u));
   }
   ports::stored_code code(std::string hash) {
     ports::stored_code c;
@@ -121,6 +125,32 @@ TEST_F(sqlite_refresh, RotationSpendsOldAndDetectsReuse) {
   EXPECT_FALSE(*store->find_refresh("r3"));  // nothing of the refused rotation was stored
 }
 
+TEST_F(sqlite_refresh, RotationNeedsTheFamilysUserActiveAndWritesNothingOtherwise) {
+  ASSERT_TRUE(store->put_code(code("c")));
+  ASSERT_TRUE(store->create_family(family("f1", "c"), rt("r1", "f1"), "j1"));
+  auto u = store->find_user("user-1");
+  ASSERT_TRUE(u && *u);
+  domain::user disabled = **u;
+  disabled.status = "disabled";
+  ASSERT_TRUE(store->update_user(disabled));
+  EXPECT_EQ(*store->rotate_refresh("r1", rt("r2", "f1"), "j2", kNow + 1), ports::rotate_outcome::user_inactive);
+  EXPECT_FALSE((*store->find_refresh("r1"))->token.consumed_at);
+  EXPECT_FALSE(*store->find_refresh("r2"));
+  EXPECT_FALSE(*store->family_of_access_token("j2"));
+  auto again = store->find_user("user-1");
+  domain::user active = **again;
+  active.status = "active";
+  ASSERT_TRUE(store->update_user(active));
+  EXPECT_EQ(*store->rotate_refresh("r1", rt("r2", "f1"), "j2", kNow + 2), ports::rotate_outcome::rotated);
+  // A deleted user (no row) is refused the same way.
+  ASSERT_TRUE(store->put_code(code("c2")));
+  auto fam = family("f2", "c2");
+  fam.user_id = "gone";
+  ASSERT_TRUE(store->create_family(fam, rt("g1", "f2"), "jg1"));
+  EXPECT_EQ(*store->rotate_refresh("g1", rt("g2", "f2"), "jg2", kNow + 3), ports::rotate_outcome::user_inactive);
+  EXPECT_FALSE(*store->find_refresh("g2"));
+}
+
 TEST_F(sqlite_refresh, RevokingAFamilyRevokesItsAccessTokens) {
   ASSERT_TRUE(store->put_code(code("c")));
   ASSERT_TRUE(store->create_family(family("f1", "c"), rt("r1", "f1"), "j1"));
@@ -174,6 +204,10 @@ class sqlite_companion : public sqlite_refresh {
                                  .coalesce_wait = std::chrono::milliseconds(100)});
     ASSERT_TRUE(s) << s.error().message();
     store = std::move(*s);
+    domain::user u;
+    u.id = "user-1";
+    u.email = "user-1@example.com";
+    ASSERT_TRUE(store->create_user(u));
   }
   struct answer {
     error_code ec;

@@ -67,14 +67,17 @@ enum class rotate_outcome {
   rotated,         // old token spent, new one stored, access token linked
   reused,          // the old token was already spent (reuse: the caller revokes the family)
   family_revoked,  // the family was revoked meanwhile
+  user_inactive,   // the family's user is deleted or not active (nothing is written)
 };
 
 // Companion writes: a refresh store's write carried by an issuance, performed by the issuance
 // store in the issuance's own group-committed transaction, before the issuance row, all or nothing
 // with it (issuance_store::record_issuance_with). The access token's jti is the issuance's.
 //
-// rotate_refresh semantics: spends old_hash (consumed_at = now) if unspent and its family is
-// unrevoked, stores `next` and links the jti to next.family_id.
+// rotate_refresh semantics: spends old_hash (consumed_at = now) if unspent, its family is
+// unrevoked and the family's user exists and is active, stores `next` and links the jti to
+// next.family_id. The user is checked here, at the write, rather than read before it: one read
+// less per refresh, and a user disabled while the refresh is in flight cannot slip through.
 struct refresh_rotation {
   std::string old_hash;
   refresh_token_row next;  // next.family_id is the family old_hash must belong to
