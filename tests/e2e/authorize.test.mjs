@@ -333,7 +333,7 @@ describe('GET /oauth/authorize and /consent', () => {
     const body = await tok.json();
     assert.equal(tok.status, 200, JSON.stringify(body));
     assert.equal(body.scope, 'files:read');
-    assert.match(body.refresh_token, /^[0-9a-f]{12}[A-Za-z0-9_-]{43}$/);
+    assert.match(body.refresh_token, /^[0-9a-f]{12}[A-Za-z0-9_-]{65}$/);
     // Repeating prompt is an error page like every repeated parameter.
     const rep = await b.get(q() + '&prompt=none&prompt=consent');
     assert.equal(rep.status, 400);

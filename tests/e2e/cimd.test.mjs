@@ -116,7 +116,7 @@ describe('CIMD: a document client through authorize, consent, token and refresh'
       redirect_uri: REDIRECT, code_verifier: verifier, resource: RES_URI });
     assert.equal(tok.status, 200, tok.text);
     assert.equal(tok.json.scope, 'notes:read notes:write');
-    assert.match(tok.json.refresh_token, /^[0-9a-f]{12}[A-Za-z0-9_-]{43}$/);
+    assert.match(tok.json.refresh_token, /^[0-9a-f]{12}[A-Za-z0-9_-]{65}$/);
     const { claims } = decodeJwt(tok.json.access_token);
     assert.equal(claims.client_id, url);
     assert.deepEqual([].concat(claims.aud), [RES_URI]);

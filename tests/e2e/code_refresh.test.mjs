@@ -73,7 +73,7 @@ describe('authorization_code + refresh_token grants', () => {
   it('oauth4webapi: code → audience-bound at+jwt for the user + refresh token; refresh rotates', async () => {
     const tok = await redeem(await authorize());
     assert.equal(tok.token_type, 'bearer');
-    assert.match(tok.refresh_token, /^[0-9a-f]{12}[A-Za-z0-9_-]{43}$/);
+    assert.match(tok.refresh_token, /^[0-9a-f]{12}[A-Za-z0-9_-]{65}$/);
     assert.equal(tok.scope, 'notes:read notes:write');
     const { header, claims } = decodeJwt(tok.access_token);
     assert.equal(header.typ, 'at+jwt');

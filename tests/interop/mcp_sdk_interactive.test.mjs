@@ -159,7 +159,7 @@ async function interactiveConnect(t, { as, ex, email, redirectUri, user }, provi
   const tok = provider.tokens();
   assert.equal(tok.token_type.toLowerCase(), 'bearer');
   assert.equal(tok.scope, 'mcp:echo');
-  assert.match(tok.refresh_token, /^[0-9a-f]{12}[A-Za-z0-9_-]{43}$/);
+  assert.match(tok.refresh_token, /^[0-9a-f]{12}[A-Za-z0-9_-]{65}$/);
   const { header, claims } = decodeJwt(tok.access_token);
   assert.equal(header.typ, 'at+jwt');
   assert.equal(claims.iss, as.issuer);
@@ -313,7 +313,7 @@ test('refresh: the SDK rotates the refresh token, the new access token works, th
   const fresh = provider.tokens();
   assert.notEqual(fresh.access_token, old.access_token);
   assert.notEqual(fresh.refresh_token, old.refresh_token);
-  assert.match(fresh.refresh_token, /^[0-9a-f]{12}[A-Za-z0-9_-]{43}$/);
+  assert.match(fresh.refresh_token, /^[0-9a-f]{12}[A-Za-z0-9_-]{65}$/);
   assert.equal(fresh.scope, 'mcp:echo');
   const c = decodeJwt(fresh.access_token).claims;
   assert.equal(c.sub, user.id);

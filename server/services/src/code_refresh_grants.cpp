@@ -2,6 +2,9 @@
 // reference's families: one per code redemption, rotated on every use, revoked on reuse
 // (shared/reference/authserver.md §4.1, §4.2). Only SHA-256 hashes of codes and refresh tokens
 // reach the store; neither is ever logged.
+#include <mutex>
+#include <unordered_map>
+
 #include "authplane/core/random.hpp"
 #include "authplane/core/scope.hpp"
 #include "authplane/domain/error.hpp"
@@ -17,6 +20,7 @@ constexpr std::string_view kInvalidGrant = "the authorization grant is invalid, 
 constexpr std::string_view kCodeUsed = "authorization code has already been used";
 constexpr std::string_view kFamilyRevoked = "token family revoked due to reuse detection";
 constexpr std::string_view kUserInactive = "user inactive or deleted";
+constexpr std::string_view kExpired = "refresh token expired";
 
 oauth_error err(oauth_errc c, std::string_view desc, std::string debug = {}) {
   return {c, std::string(desc), std::move(debug)};
@@ -133,7 +137,7 @@ class authorization_code_grant final : public grant_handler {
     p.remote_ip = ctx.req.remote_ip;
     ports::refresh_token_row first;
     if (ctx.client.has_grant("refresh_token")) {
-      p.refresh_token = new_refresh_token();
+      p.refresh_token = new_refresh_token(fam.id);
       first.token_hash = refresh_token_key(p.refresh_token);
       first.family_id = fam.id;
       first.created_at = now;
@@ -165,14 +169,29 @@ class refresh_token_grant final : public grant_handler {
     auto& d = svc.deps();
     const auto now = d.clk.now();
     const std::string hash = refresh_token_key(presented);
-    auto found = d.refresh->find_refresh(hash);
-    if (!found) return done(fail(oauth_error::internal("find refresh: " + found.error().message())));
-    if (!*found) return done(fail(err(oauth_errc::invalid_grant, kInvalidGrant, "unknown refresh token")));
-    const ports::refresh_token_row tok = (*found)->token;
-    const ports::refresh_family fam = (*found)->family;
+    ports::refresh_family fam;
+    bool spent = false;
+    if (auto family_id = refresh_token_family(presented); !family_id.empty()) {
+      // The token names its family: its immutable attributes come from the family cache (a read
+      // on a miss); whether this token is a live one of that family (unexpired, unspent), the
+      // family unrevoked and the user active is decided by the store with the rotation.
+      auto f = family(d, family_id);
+      if (!f) return done(fail(oauth_error::internal("find family: " + f.error().message())));
+      if (!*f) return done(fail(err(oauth_errc::invalid_grant, kInvalidGrant, "unknown refresh token")));
+      fam = std::move(**f);
+    } else {
+      // Tokens from before the family part: looked up by their hash.
+      auto found = d.refresh->find_refresh(hash);
+      if (!found) return done(fail(oauth_error::internal("find refresh: " + found.error().message())));
+      if (!*found) return done(fail(err(oauth_errc::invalid_grant, kInvalidGrant, "unknown refresh token")));
+      const ports::refresh_token_row& tok = (*found)->token;
+      if (now >= tok.expires_at) return done(fail(err(oauth_errc::invalid_grant, kInvalidGrant, std::string(kExpired))));
+      if ((*found)->family.revoked_at) return done(fail(err(oauth_errc::invalid_grant, kFamilyRevoked)));
+      fam = std::move((*found)->family);
+      if (tok.consumed_at) spent = true;
+    }
 
     // Everything that can fail runs before the token is spent (reference §4.2 order).
-    if (now >= tok.expires_at) return done(fail(err(oauth_errc::invalid_grant, kInvalidGrant, "refresh token expired")));
     if (fam.revoked_at) return done(fail(err(oauth_errc::invalid_grant, kFamilyRevoked)));
     if (fam.client_id != ctx.client.id)
       return done(fail(err(oauth_errc::invalid_grant, kInvalidGrant, "refresh token issued to another client")));
@@ -196,7 +215,7 @@ class refresh_token_grant final : public grant_handler {
         return done(fail(err(oauth_errc::invalid_scope, "the requested scope is invalid or not allowed")));
     }
 
-    if (tok.consumed_at) return reuse(svc, ctx, fam, std::move(done));
+    if (spent) return reuse(svc, ctx, fam, std::move(done));
     // The user (exists, active) is checked by the store with the rotation (user_inactive below).
     // RFC 9449 §5: a DPoP-bound family refreshes only with a proof of the same key.
     if (!fam.dpop_jkt.empty() && dpop_jkt != fam.dpop_jkt)
@@ -214,7 +233,7 @@ class refresh_token_grant final : public grant_handler {
     p.ttl = svc.options().user_token_ttl;
     p.dpop_jkt = dpop_jkt;
     p.remote_ip = ctx.req.remote_ip;
-    p.refresh_token = new_refresh_token();
+    p.refresh_token = new_refresh_token(fam.id);
     ports::refresh_token_row next;
     next.token_hash = refresh_token_key(p.refresh_token);
     next.family_id = fam.id;
@@ -227,9 +246,11 @@ class refresh_token_grant final : public grant_handler {
     p.companion = ports::refresh_rotation{hash, std::move(next), now};
     p.on_recorded = [&svc, family_id = fam.id, client_id = ctx.client.id, ip = ctx.req.remote_ip](
                         boost::system::error_code ec, ports::rotate_outcome o) -> std::optional<oauth_error> {
+      if (ec == domain::errc::not_found) return err(oauth_errc::invalid_grant, kInvalidGrant, "unknown refresh token");
       if (ec) return oauth_error::internal("rotate refresh: " + ec.message());
       if (o == ports::rotate_outcome::rotated) return std::nullopt;
       if (o == ports::rotate_outcome::user_inactive) return err(oauth_errc::invalid_grant, kInvalidGrant, std::string(kUserInactive));
+      if (o == ports::rotate_outcome::expired) return err(oauth_errc::invalid_grant, kInvalidGrant, std::string(kExpired));
       // A concurrent use spent the token between lookup and rotation: that is reuse too. Rare, so
       // the revocation stays a separate (synchronous) write, run where the store reported.
       if (o == ports::rotate_outcome::reused) revoke_family(svc, family_id, client_id, ip);
@@ -239,6 +260,27 @@ class refresh_token_grant final : public grant_handler {
   }
 
  private:
+  // Families by id. Cached fields never change (client, user, scope, resource, DPoP key); a
+  // revocation can be missed here but never by the store, which checks it with the rotation.
+  // Bounded: when full it starts over.
+  static constexpr std::size_t kMaxFamilies = 16384;
+  std::mutex families_mu_;
+  std::unordered_map<std::string, ports::refresh_family> families_;
+
+  result<std::optional<ports::refresh_family>> family(oauth_deps& d, std::string_view id) {
+    {
+      std::lock_guard lk(families_mu_);
+      if (auto it = families_.find(std::string(id)); it != families_.end())
+        return std::optional<ports::refresh_family>(it->second);
+    }
+    auto f = d.refresh->find_family(id);
+    if (!f || !*f) return f;
+    std::lock_guard lk(families_mu_);
+    if (families_.size() >= kMaxFamilies) families_.clear();
+    families_.emplace(std::string(id), **f);
+    return f;
+  }
+
   static void revoke_family(oauth_service& svc, const std::string& family_id, const std::string& client_id,
                             const std::string& ip) {
     auto now = svc.deps().clk.now();

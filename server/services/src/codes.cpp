@@ -14,29 +14,49 @@ std::string secret_hash(std::string_view secret) { return base64url_encode(crypt
 
 namespace {
 constexpr std::size_t kRefreshPrefix = 12;  // hex digits of Unix ms: fixed width until year 10889
-constexpr std::size_t kRefreshTokenSize = kRefreshPrefix + 43;
+constexpr std::size_t kFamilyId = 22;       // random_token(16)
+constexpr std::size_t kRefreshTokenSize = kRefreshPrefix + kFamilyId + 43;
 
 bool lower_hex(std::string_view s) {
   for (char ch : s)
     if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'))) return false;
   return true;
 }
+
+bool base64url_chars(std::string_view s) {
+  for (char ch : s)
+    if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' || ch == '_'))
+      return false;
+  return true;
+}
+
+bool structured_refresh_token(std::string_view t) {
+  return t.size() == kRefreshTokenSize && lower_hex(t.substr(0, kRefreshPrefix)) &&
+         base64url_chars(t.substr(kRefreshPrefix));
+}
 }  // namespace
 
-std::string new_refresh_token() {
+std::string new_refresh_token(std::string_view family_id) {
   auto ms = static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
   std::string out(kRefreshPrefix, '0');
   static constexpr char digits[] = "0123456789abcdef";
   for (std::size_t i = kRefreshPrefix; i-- > 0; ms >>= 4) out[i] = digits[ms & 0xf];
+  // A family id of another shape (none is made so) gets a plain token, looked up by its hash.
+  if (family_id.size() != kFamilyId || !base64url_chars(family_id)) return random_token(32);
+  out += family_id;
   out += random_token(32);
   return out;
 }
 
 std::string refresh_token_key(std::string_view token) {
-  if (token.size() == kRefreshTokenSize && lower_hex(token.substr(0, kRefreshPrefix)))
-    return std::string(token.substr(0, kRefreshPrefix)) + secret_hash(token);
+  if (structured_refresh_token(token)) return std::string(token.substr(0, kRefreshPrefix)) + secret_hash(token);
   return secret_hash(token);
+}
+
+std::string_view refresh_token_family(std::string_view token) {
+  if (!structured_refresh_token(token)) return {};
+  return token.substr(kRefreshPrefix, kFamilyId);
 }
 
 bool pkce_verifier_well_formed(std::string_view v) {

@@ -66,18 +66,29 @@ struct fake_code_refresh : ports::code_store, ports::refresh_store {
     links[std::string(jti)] = f.id;
     return {};
   }
+  std::atomic<int> refresh_reads{0};
   result<std::optional<ports::refresh_lookup>> find_refresh(std::string_view h) override {
     std::lock_guard lk(mu);
+    ++refresh_reads;
     auto it = tokens.find(h);
     if (it == tokens.end()) return std::optional<ports::refresh_lookup>{};
     return std::optional<ports::refresh_lookup>{ports::refresh_lookup{it->second, families[it->second.family_id]}};
   }
+  result<std::optional<ports::refresh_family>> find_family(std::string_view id) override {
+    std::lock_guard lk(mu);
+    ++family_reads;
+    auto it = families.find(id);
+    if (it == families.end()) return std::optional<ports::refresh_family>{};
+    return std::optional<ports::refresh_family>{it->second};
+  }
+  std::atomic<int> family_reads{0};
   result<ports::rotate_outcome> rotate_refresh(std::string_view old, const ports::refresh_token_row& next,
                                                std::string_view jti, std::int64_t now) override {
     std::lock_guard lk(mu);
     auto it = tokens.find(old);
     if (it == tokens.end() || it->second.family_id != next.family_id) return domain::errc::not_found;
     auto& t = it->second;
+    if (now >= t.expires_at) return ports::rotate_outcome::expired;
     if (families[t.family_id].revoked_at) return ports::rotate_outcome::family_revoked;
     if (t.consumed_at) return ports::rotate_outcome::reused;
     if (users) {
@@ -309,12 +320,15 @@ TEST_F(CodeRefresh, RedeemIssuesAudienceBoundUserTokenAndRefreshToken) {
   EXPECT_EQ(b["expires_in"], 900);
   EXPECT_EQ(str(b, "scope"), "mcp:read mcp:write");
   const std::string rt = str(b, "refresh_token");
-  ASSERT_EQ(rt.size(), 55u);  // 12 hex digits of the issue time (ms), then 32 random bytes
+  // 12 hex digits of the issue time (ms), the family id, then 32 random bytes.
+  ASSERT_EQ(rt.size(), 77u);
   const auto ms = std::stoll(rt.substr(0, 12), nullptr, 16);
   const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::system_clock::now().time_since_epoch()).count();
   EXPECT_LE(ms, now_ms);
   EXPECT_GT(ms, now_ms - 60'000);
+  ASSERT_EQ(cr.families.size(), 1u);
+  EXPECT_EQ(rt.substr(12, 22), cr.families.begin()->first);
   auto c = claims_of(str(b, "access_token"));
   EXPECT_EQ(str(c, "sub"), "user-1");
   EXPECT_EQ(str(c, "client_id"), "app");
@@ -329,18 +343,25 @@ TEST_F(CodeRefresh, RedeemIssuesAudienceBoundUserTokenAndRefreshToken) {
 }
 
 TEST(RefreshTokenKey, TimePrefixThenHashOfTheWholeTokenAndLegacyTokensByHashAlone) {
-  const std::string t = services::new_refresh_token();
-  ASSERT_EQ(t.size(), 55u);
+  const std::string fam = "AAAAAAAAAAAAAAAAAAAA_-";
+  const std::string t = services::new_refresh_token(fam);
+  ASSERT_EQ(t.size(), 77u);
+  EXPECT_EQ(services::refresh_token_family(t), fam);
   EXPECT_EQ(services::refresh_token_key(t), t.substr(0, 12) + services::secret_hash(t));
-  EXPECT_NE(services::new_refresh_token(), t);
-  // Tokens issued before the prefix (43 chars) and anything not of the new shape: hash alone.
+  EXPECT_NE(services::new_refresh_token(fam), t);
+  // Tokens issued before the prefix (43 chars) and anything not of the new shape: hash alone,
+  // no family.
   const std::string legacy(43, 'a');
   EXPECT_EQ(services::refresh_token_key(legacy), services::secret_hash(legacy));
-  std::string upper = t;
-  upper[0] = 'A';  // not lowercase hex
-  EXPECT_EQ(services::refresh_token_key(upper), services::secret_hash(upper));
-  EXPECT_EQ(services::refresh_token_key(t + "x"), services::secret_hash(t + "x"));
-  EXPECT_EQ(services::refresh_token_key(""), services::secret_hash(""));
+  EXPECT_EQ(services::refresh_token_family(legacy), "");
+  for (std::string bad : {std::string("A") + t.substr(1), t + "x", t.substr(0, 76), t.substr(0, 40) + "." + t.substr(41),
+                          std::string()}) {
+    EXPECT_EQ(services::refresh_token_key(bad), services::secret_hash(bad)) << bad;
+    EXPECT_EQ(services::refresh_token_family(bad), "") << bad;
+  }
+  // A family id that is not 22 base64url characters gets a plain 43-char token.
+  EXPECT_EQ(services::new_refresh_token("short").size(), 43u);
+  EXPECT_EQ(services::new_refresh_token(std::string(22, '.')).size(), 43u);
 }
 
 TEST_F(CodeRefresh, NoRefreshTokenWithoutTheGrant) {
@@ -449,6 +470,73 @@ TEST_F(CodeRefresh, RefreshRotatesOnEveryUse) {
   ASSERT_FALSE(b3.empty());
   EXPECT_NE(str(b3, "refresh_token"), rt2);
   EXPECT_TRUE(active(str(b3, "access_token")));
+}
+
+TEST_F(CodeRefresh, TokensNameTheirFamilyWhichIsReadOnceThenCached) {
+  auto rt = str(body(redeem(code_for())), "refresh_token");
+  for (int i = 0; i < 3; ++i) {
+    auto b = body(refresh(rt));
+    ASSERT_FALSE(b.empty()) << i;
+    rt = str(b, "refresh_token");
+  }
+  EXPECT_EQ(cr.family_reads.load(), 1);
+  EXPECT_EQ(cr.refresh_reads.load(), 0);  // no lookup by token: the store checks it at the write
+}
+
+TEST_F(CodeRefresh, WhatOnlyTheStoreSeesIsRefusedAtTheWriteWithNothingStored) {
+  auto b = body(redeem(code_for()));
+  const std::string rt = str(b, "refresh_token");
+  ASSERT_FALSE(body(refresh(rt)).empty());  // spent; the family is cached now
+  const auto issued = store.rows.size();
+  // A token naming a real family but not one of its tokens.
+  std::string forged = rt.substr(0, 34) + std::string(43, 'A');
+  auto e = err(refresh(forged));
+  EXPECT_EQ(e.code, oauth_errc::invalid_grant);
+  EXPECT_EQ(e.description, "the authorization grant is invalid, expired, or revoked");
+  // A family that does not exist.
+  e = err(refresh(rt.substr(0, 12) + std::string(22, 'Z') + rt.substr(34)));
+  EXPECT_EQ(e.code, oauth_errc::invalid_grant);
+  EXPECT_EQ(store.rows.size(), issued);
+  // Expired: refused by the store, not spent, not counted as reuse.
+  auto b2 = body(redeem(code_for()));
+  const std::string rt2 = str(b2, "refresh_token");
+  ASSERT_FALSE(body(refresh(rt2)).empty());  // caches the family
+  auto b3 = body(redeem(code_for()));
+  const std::string rt3 = str(b3, "refresh_token");
+  clk.advance(31 * 86400);
+  e = err(refresh(rt3));
+  EXPECT_EQ(e.code, oauth_errc::invalid_grant);
+  EXPECT_EQ(e.description, "the authorization grant is invalid, expired, or revoked");
+  EXPECT_FALSE(cr.tokens.at(services::refresh_token_key(rt3)).consumed_at);
+  EXPECT_FALSE(cr.families.at(std::string(services::refresh_token_family(rt3))).revoked_at);
+}
+
+TEST_F(CodeRefresh, ARevocationTheCacheMissedIsSeenByTheStore) {
+  auto rt = str(body(redeem(code_for())), "refresh_token");
+  auto b = body(refresh(rt));  // the family is cached unrevoked
+  ASSERT_FALSE(b.empty());
+  const std::string fam(services::refresh_token_family(rt));
+  ASSERT_TRUE(cr.revoke_family(fam, kNow, "test"));
+  auto e = err(refresh(str(b, "refresh_token")));
+  EXPECT_EQ(e.code, oauth_errc::invalid_grant);
+  EXPECT_EQ(e.description, "token family revoked due to reuse detection");
+}
+
+TEST_F(CodeRefresh, TokensWithoutAFamilyPartAreLookedUpByHash) {
+  auto b = body(redeem(code_for()));
+  const std::string fam(services::refresh_token_family(str(b, "refresh_token")));
+  // A token as issued before the family part: 32 random bytes, stored under its hash.
+  const std::string legacy(43, 'q');
+  ports::refresh_token_row row{services::secret_hash(legacy), fam, kNow, kNow + 3600, std::nullopt};
+  cr.tokens[row.token_hash] = row;
+  auto o = refresh(legacy);
+  auto b2 = body(o);
+  ASSERT_FALSE(b2.empty()) << err(o).description;
+  EXPECT_EQ(services::refresh_token_family(str(b2, "refresh_token")), fam);
+  EXPECT_GE(cr.refresh_reads.load(), 1);
+  EXPECT_TRUE(cr.tokens.at(row.token_hash).consumed_at);
+  auto e = err(refresh(legacy));  // reuse, seen by the lookup
+  EXPECT_EQ(e.description, "token family revoked due to reuse detection");
 }
 
 TEST_F(CodeRefresh, ReuseRevokesFamilyAndEveryAccessTokenFromIt) {

@@ -1494,10 +1494,11 @@ result<ports::rotate_outcome> rotate_on(connection& w, std::string_view old_hash
                                         std::string_view access_jti, std::int64_t now) {
   using ports::rotate_outcome;
   std::optional<std::int64_t> consumed, revoked;
-  bool chain_started = false, user_active = false;
+  bool chain_started = false, user_active = false, expired = false;
   {
     auto st = w.prepare(
-        "SELECT t.consumed_at, f.revoked_at, f.first_token, u.status FROM refresh_tokens t JOIN refresh_families f "
+        "SELECT t.consumed_at, f.revoked_at, f.first_token, u.status, t.expires_at FROM refresh_tokens t "
+        "JOIN refresh_families f "
         "ON f.id = t.family_id LEFT JOIN users u ON u.id = f.user_id WHERE t.token_hash = ? AND t.family_id = ?");
     if (!st) return st.error();
     st->bind(1, old_hash);
@@ -1509,7 +1510,9 @@ result<ports::rotate_outcome> rotate_on(connection& w, std::string_view old_hash
     revoked = opt_int(*st, 1);
     chain_started = !st->text(2).empty();
     user_active = !st->is_null(3) && st->text(3) == "active";
+    expired = now >= st->int64(4);
   }
+  if (expired) return rotate_outcome::expired;
   if (revoked) return rotate_outcome::family_revoked;
   if (consumed) return rotate_outcome::reused;
   if (!user_active) return rotate_outcome::user_inactive;
@@ -1576,6 +1579,17 @@ result<std::size_t> sqlite_store::revoke_code_redemption(std::string_view code_h
       return revoke_family_on(w, family, now, "code_replay");
     });
   });
+}
+
+result<std::optional<ports::refresh_family>> sqlite_store::find_family(std::string_view id) {
+  impl::lease c(*impl_);
+  auto st = (*c).prepare(std::string("SELECT ") + family_cols + " FROM refresh_families WHERE id = ?");
+  if (!st) return st.error();
+  st->bind(1, id);
+  int rc = st->step();
+  if (rc == SQLITE_DONE) return std::optional<ports::refresh_family>();
+  if (rc != SQLITE_ROW) return map_error(rc, "find_family");
+  return std::optional<ports::refresh_family>(read_family(*st, 0));
 }
 
 result<std::optional<ports::refresh_family>> sqlite_store::family_of_access_token(std::string_view jti) {

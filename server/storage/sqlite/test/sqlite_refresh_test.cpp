@@ -151,6 +151,26 @@ TEST_F(sqlite_refresh, RotationNeedsTheFamilysUserActiveAndWritesNothingOtherwis
   EXPECT_FALSE(*store->find_refresh("g2"));
 }
 
+TEST_F(sqlite_refresh, FindFamilyAndExpiredRotationWritesNothing) {
+  ASSERT_TRUE(store->put_code(code("c")));
+  ASSERT_TRUE(store->create_family(family("f1", "c"), rt("r1", "f1"), "j1"));
+  auto f = store->find_family("f1");
+  ASSERT_TRUE(f && *f);
+  EXPECT_EQ((*f)->client_id, "client-1");
+  EXPECT_EQ((*f)->user_id, "user-1");
+  EXPECT_EQ((*f)->scope, "mcp:read");
+  EXPECT_FALSE((*f)->revoked_at);
+  EXPECT_FALSE(*store->find_family("nope"));
+  // rt() expires at kNow + 3600: expiry is checked first, before reuse.
+  EXPECT_EQ(*store->rotate_refresh("r1", rt("r2", "f1"), "j2", kNow + 3600), ports::rotate_outcome::expired);
+  EXPECT_FALSE((*store->find_refresh("r1"))->token.consumed_at);
+  EXPECT_FALSE(*store->find_refresh("r2"));
+  EXPECT_EQ(*store->rotate_refresh("r1", rt("r2", "f1"), "j2", kNow + 3599), ports::rotate_outcome::rotated);
+  EXPECT_EQ(*store->rotate_refresh("r1", rt("r3", "f1"), "j3", kNow + 3600), ports::rotate_outcome::expired);
+  // A token of another family is not found.
+  EXPECT_EQ(store->rotate_refresh("r2", rt("r4", "f-other"), "j4", kNow).error(), errc::not_found);
+}
+
 TEST_F(sqlite_refresh, RevokingAFamilyRevokesItsAccessTokens) {
   ASSERT_TRUE(store->put_code(code("c")));
   ASSERT_TRUE(store->create_family(family("f1", "c"), rt("r1", "f1"), "j1"));

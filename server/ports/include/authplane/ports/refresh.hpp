@@ -68,14 +68,16 @@ enum class rotate_outcome {
   reused,          // the old token was already spent (reuse: the caller revokes the family)
   family_revoked,  // the family was revoked meanwhile
   user_inactive,   // the family's user is deleted or not active (nothing is written)
+  expired,         // the old token expired (nothing is written)
 };
 
 // Companion writes: a refresh store's write carried by an issuance, performed by the issuance
 // store in the issuance's own group-committed transaction, before the issuance row, all or nothing
 // with it (issuance_store::record_issuance_with). The access token's jti is the issuance's.
 //
-// rotate_refresh semantics: spends old_hash (consumed_at = now) if unspent, its family is
-// unrevoked and the family's user exists and is active, stores `next` and links the jti to
+// rotate_refresh semantics: spends old_hash (consumed_at = now) if it is unexpired and unspent,
+// its family is unrevoked and the family's user exists and is active (checked in that order;
+// not_found when old_hash is not a token of next.family_id), stores `next` and links the jti to
 // next.family_id. The user is checked here, at the write, rather than read before it: one read
 // less per refresh, and a user disabled while the refresh is in flight cannot slip through.
 struct refresh_rotation {
@@ -101,6 +103,8 @@ class refresh_store {
   virtual result<void> create_family(const refresh_family& f, const refresh_token_row& first,
                                      std::string_view access_jti) = 0;
   virtual result<std::optional<refresh_lookup>> find_refresh(std::string_view token_hash) = 0;
+  // The family with this id (its revoked_at as stored now); nullopt when there is none.
+  virtual result<std::optional<refresh_family>> find_family(std::string_view id) = 0;
   // One transaction: spends old_hash (consumed_at = now) if unspent and its family unrevoked,
   // stores `next` and links access_jti to the family.
   virtual result<rotate_outcome> rotate_refresh(std::string_view old_hash, const refresh_token_row& next,

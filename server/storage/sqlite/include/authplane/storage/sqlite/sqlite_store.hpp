@@ -182,6 +182,7 @@ class sqlite_store final : public ports::client_store,
   result<void> create_family(const ports::refresh_family& f, const ports::refresh_token_row& first,
                              std::string_view access_jti) override;
   result<std::optional<ports::refresh_lookup>> find_refresh(std::string_view token_hash) override;
+  result<std::optional<ports::refresh_family>> find_family(std::string_view id) override;
   result<ports::rotate_outcome> rotate_refresh(std::string_view old_hash, const ports::refresh_token_row& next,
                                                std::string_view access_jti, std::int64_t now) override;
   result<std::size_t> revoke_family(std::string_view family_id, std::int64_t now, std::string_view reason) override;
