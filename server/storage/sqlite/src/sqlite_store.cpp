@@ -308,17 +308,88 @@ struct sqlite_store::impl {
   std::thread thread;
   std::thread::id writer_id;
 
+  // The background checkpointer (WAL mode): its own connection and thread copy the WAL into the
+  // database and wait for the two fsyncs while the writer keeps committing; see checkpoint_step.
+  enum class ckpt_state { idle, requested, running, finished };
+  connection ckpt_conn;
+  std::thread ckpt_thread;
+  std::mutex ckpt_mu;
+  std::condition_variable ckpt_cv;
+  ckpt_state ckpt = ckpt_state::idle;
+  int ckpt_backfilled = 0;  // WAL frames the last background checkpoint had copied
+  bool ckpt_stopping = false;
+  // At most this many frames left over by the background checkpoint are copied by the writer
+  // itself; more, and the background checkpointer runs again first.
+  static constexpr int kCatchUpFrames = 128;
+
   ~impl() { stop(); }
 
   void stop() {
     {
       std::lock_guard lk(q_mu);
-      if (stopping && !thread.joinable()) return;
+      if (stopping && !thread.joinable() && !ckpt_thread.joinable()) return;
       stopping = true;
     }
     q_work.notify_all();
     q_space.notify_all();
     if (thread.joinable()) thread.join();
+    {
+      std::lock_guard lk(ckpt_mu);
+      ckpt_stopping = true;
+    }
+    ckpt_cv.notify_all();
+    if (ckpt_thread.joinable()) ckpt_thread.join();
+  }
+
+  void checkpointer_loop() {
+    std::unique_lock lk(ckpt_mu);
+    for (;;) {
+      ckpt_cv.wait(lk, [&] { return ckpt_stopping || ckpt == ckpt_state::requested; });
+      if (ckpt_stopping) return;
+      ckpt = ckpt_state::running;
+      lk.unlock();
+      int backfilled = 0;
+      int rc = sqlite3_wal_checkpoint_v2(ckpt_conn.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, &backfilled);
+      if (rc != SQLITE_OK && rc != SQLITE_BUSY) log::warn("storage.sqlite.checkpoint_failed", {{"error", sqlite3_errstr(rc)}});
+      lk.lock();
+      ckpt_backfilled = rc == SQLITE_OK ? backfilled : 0;
+      ckpt = ckpt_state::finished;
+    }
+  }
+
+  // Runs on the writer between batches. Every opts.checkpoint_frames WAL pages the background
+  // checkpointer copies the WAL into the database (the long part: reading the frames, writing the
+  // pages, an fsync of each file) while the writer goes on committing. Once it finished, the writer
+  // itself checkpoints the few frames committed meanwhile, so that the WAL is fully backfilled
+  // with no write in between and the next transaction can restart it from the beginning (a WAL
+  // that is never fully checkpointed between commits would grow without bound).
+  void checkpoint_step() {
+    if (!ckpt_thread.joinable()) {  // no background checkpointer: rollback journal mode
+      if (wal_frames >= static_cast<int>(opts.checkpoint_frames)) {
+        wal_frames = 0;
+        int rc = sqlite3_wal_checkpoint_v2(writer.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+        if (rc != SQLITE_OK && rc != SQLITE_BUSY) log::warn("storage.sqlite.checkpoint_failed", {{"error", sqlite3_errstr(rc)}});
+      }
+      return;
+    }
+    ckpt_state st;
+    bool again = false;
+    {
+      std::lock_guard lk(ckpt_mu);
+      st = ckpt;
+      if (st == ckpt_state::idle && wal_frames >= static_cast<int>(opts.checkpoint_frames)) ckpt = ckpt_state::requested;
+      if (st == ckpt_state::finished) {
+        again = wal_frames - ckpt_backfilled > kCatchUpFrames;
+        ckpt = again ? ckpt_state::requested : ckpt_state::idle;
+      }
+    }
+    if ((st == ckpt_state::idle && wal_frames >= static_cast<int>(opts.checkpoint_frames)) || again) {
+      ckpt_cv.notify_one();
+    } else if (st == ckpt_state::finished) {
+      wal_frames = 0;
+      int rc = sqlite3_wal_checkpoint_v2(writer.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      if (rc != SQLITE_OK && rc != SQLITE_BUSY) log::warn("storage.sqlite.checkpoint_failed", {{"error", sqlite3_errstr(rc)}});
+    }
   }
 
   bool on_writer() const { return std::this_thread::get_id() == writer_id; }
@@ -397,16 +468,11 @@ struct sqlite_store::impl {
       process(batch);
       batch.clear();
       // Checkpoint after the batch's callbacks ran, so no answered request waits for it.
-      if (wal_frames >= kCheckpointFrames) {
-        wal_frames = 0;
-        int rc = sqlite3_wal_checkpoint_v2(writer.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-        if (rc != SQLITE_OK && rc != SQLITE_BUSY) log::warn("storage.sqlite.checkpoint_failed", {{"error", sqlite3_errstr(rc)}});
-      }
+      checkpoint_step();
     }
   }
 
   // WAL frames written since the last checkpoint, reported by SQLite after each commit.
-  static constexpr int kCheckpointFrames = 1000;
   int wal_frames = 0;
   static int on_wal_commit(void* self, sqlite3*, const char*, int frames) {
     static_cast<impl*>(self)->wal_frames = frames;
@@ -565,6 +631,7 @@ result<std::unique_ptr<sqlite_store>> sqlite_store::open(const options& opts) {
   auto p = std::make_unique<impl>();
   p->opts = opts;
   if (p->opts.max_batch == 0) p->opts.max_batch = 1;
+  if (p->opts.checkpoint_frames == 0) p->opts.checkpoint_frames = 1;
   if (p->opts.max_queue == 0) p->opts.max_queue = 1;
   detail::connection_config wcfg{.wal = opts.wal, .busy_timeout_ms = opts.busy_timeout_ms, .writer = true};
   if (auto r = p->writer.open(opts.path, wcfg); !r) return r.error();
@@ -585,6 +652,14 @@ result<std::unique_ptr<sqlite_store>> sqlite_store::open(const options& opts) {
     p->readers.push_back(std::move(c));
   }
   impl* raw = p.get();
+  if (opts.wal) {
+    detail::connection_config ccfg{.wal = true, .busy_timeout_ms = opts.busy_timeout_ms, .writer = true};
+    if (auto r = p->ckpt_conn.open(opts.path, ccfg); !r) return r.error();
+    p->ckpt_thread = std::thread([raw] {
+      ::pthread_setname_np(::pthread_self(), "sqlite-ckpt");
+      raw->checkpointer_loop();
+    });
+  }
   p->thread = std::thread([raw] {
     ::pthread_setname_np(::pthread_self(), "sqlite-writer");
     raw->writer_loop();

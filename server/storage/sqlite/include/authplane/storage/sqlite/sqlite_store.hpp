@@ -79,6 +79,11 @@ struct options {
   // more refreshes per second than 8 / 200 µs (docs/performance.md).
   std::size_t coalesce_min = 16;
   std::chrono::microseconds coalesce_wait{400};
+  // WAL mode: WAL pages between checkpoints. A background thread on its own connection copies the
+  // WAL into the database (and waits for the fsyncs) while the writer goes on committing; the
+  // writer then copies the few pages committed meanwhile itself, so the WAL restarts from the
+  // beginning instead of growing.
+  unsigned checkpoint_frames = 1000;
 };
 
 // Applies every embedded migration not yet recorded in schema_migrations (each in its own
