@@ -186,9 +186,8 @@ class refresh_token_grant final : public grant_handler {
       if (!*found) return done(fail(err(oauth_errc::invalid_grant, kInvalidGrant, "unknown refresh token")));
       const ports::refresh_token_row& tok = (*found)->token;
       if (now >= tok.expires_at) return done(fail(err(oauth_errc::invalid_grant, kInvalidGrant, std::string(kExpired))));
-      if ((*found)->family.revoked_at) return done(fail(err(oauth_errc::invalid_grant, kFamilyRevoked)));
+      spent = tok.consumed_at.has_value();
       fam = std::move((*found)->family);
-      if (tok.consumed_at) spent = true;
     }
 
     // Everything that can fail runs before the token is spent (reference §4.2 order).
