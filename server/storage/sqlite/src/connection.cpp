@@ -55,12 +55,19 @@ result<void> connection::open(const std::string& path, const connection_config& 
       return fail(domain::errc::storage_failure);
     }
     // Create the file ourselves so it starts as 0600 (SQLite gives -wal/-shm the same mode).
-    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) {
-      log::warn("storage.sqlite.open_failed", {{"error", "cannot create database file"}});
-      return fail(domain::errc::storage_failure);
+    // Only when it does not exist yet: closing any descriptor of the database file drops every
+    // POSIX lock this process holds on it, including the SHARED lock another open connection
+    // keeps; without it, another process closing its last connection believes it is the last
+    // one anywhere and deletes the WAL and the shared memory under us.
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) {
+      int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+      if (fd < 0 && errno != EEXIST) {
+        log::warn("storage.sqlite.open_failed", {{"error", "cannot create database file"}});
+        return fail(domain::errc::storage_failure);
+      }
+      if (fd >= 0) ::close(fd);
     }
-    ::close(fd);
   }
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (cfg.writer ? SQLITE_OPEN_CREATE : 0);
   int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
@@ -68,6 +75,10 @@ result<void> connection::open(const std::string& path, const connection_config& 
   sqlite3_extended_result_codes(db_, 1);
   sqlite3_busy_timeout(db_, cfg.busy_timeout_ms);
 
+  if (cfg.checkpointer) {
+    // Runs only sqlite3_wal_checkpoint_v2; synchronous decides the checkpoint's fsyncs.
+    return exec("PRAGMA synchronous=NORMAL;", "configure");
+  }
   std::string pragmas = "PRAGMA foreign_keys=ON;";
   if (cfg.writer) {
     // journal_mode is persistent in the file; readers inherit it.

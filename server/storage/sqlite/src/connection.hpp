@@ -28,7 +28,8 @@ error_code map_error(int rc, std::string_view op);
 struct connection_config {
   bool wal = true;
   int busy_timeout_ms = 5000;
-  bool writer = false;  // readers are opened with query_only
+  bool writer = false;        // readers are opened with query_only
+  bool checkpointer = false;  // the background checkpoint connection: opens an existing file, no pragmas but synchronous
 };
 
 class statement {

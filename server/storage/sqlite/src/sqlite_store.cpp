@@ -653,7 +653,7 @@ result<std::unique_ptr<sqlite_store>> sqlite_store::open(const options& opts) {
   }
   impl* raw = p.get();
   if (opts.wal) {
-    detail::connection_config ccfg{.wal = true, .busy_timeout_ms = opts.busy_timeout_ms, .writer = true};
+    detail::connection_config ccfg{.wal = true, .busy_timeout_ms = opts.busy_timeout_ms, .checkpointer = true};
     if (auto r = p->ckpt_conn.open(opts.path, ccfg); !r) return r.error();
     p->ckpt_thread = std::thread([raw] {
       ::pthread_setname_np(::pthread_self(), "sqlite-ckpt");

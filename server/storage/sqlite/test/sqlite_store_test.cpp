@@ -258,6 +258,59 @@ TEST(sqlite_store, DoneMayCallTheStoreWithoutDeadlock) {
   EXPECT_EQ(ev->size(), 1u);
 }
 
+// Another process (the CLI, say) opening and closing the same database while we have it open
+// must leave our WAL and shared memory in place: SQLite deletes them when it believes its
+// connection is the last one anywhere, which it decides from the file locks we hold.
+TEST(sqlite_store, AnotherProcessClosingTheDatabaseLeavesOurWalInPlace) {
+  temp_dir dir;
+  const auto path = db_path(dir.path());
+  int to_child[2], to_parent[2];
+  ASSERT_EQ(::pipe(to_child), 0);
+  ASSERT_EQ(::pipe(to_parent), 0);
+  pid_t pid = ::fork();  // before this process opens the file: the child starts with no state of it
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    char c = 0;
+    if (::read(to_child[0], &c, 1) != 1) ::_exit(2);
+    {
+      auto s = sqlite_store::open({.path = path});
+      if (!s) ::_exit(3);
+      auto before = (*s)->find_issuance_by_jti("before");
+      if (!before || !*before) ::_exit(4);
+    }  // closed: this process's last connection to the file
+    if (::write(to_parent[1], "B", 1) != 1) ::_exit(2);
+    if (::read(to_child[0], &c, 1) != 1) ::_exit(2);
+    sqlite3* db = nullptr;
+    if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) ::_exit(5);
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM issuances WHERE jti = 'after'", -1, &st, nullptr);
+    int n = st && sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    ::_exit(n == 1 ? 0 : 6);
+  }
+  auto s = sqlite_store::open({.path = path});
+  ASSERT_TRUE(s);
+  auto record = [&](const char* jti) {
+    std::promise<error_code> p;
+    (*s)->record_issuance(issuance(jti), {}, [&](error_code ec) { p.set_value(ec); });
+    return p.get_future().get();
+  };
+  ASSERT_FALSE(record("before"));
+  ASSERT_EQ(::write(to_child[1], "A", 1), 1);
+  char c = 0;
+  ASSERT_EQ(::read(to_parent[0], &c, 1), 1);
+  EXPECT_TRUE(std::filesystem::exists(path + "-wal"));
+  EXPECT_TRUE(std::filesystem::exists(path + "-shm"));
+  ASSERT_FALSE(record("after"));  // must land in the WAL other processes read
+  ASSERT_EQ(::write(to_child[1], "C", 1), 1);
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "the other process did not see a row committed after it closed";
+  for (int fd : {to_child[0], to_child[1], to_parent[0], to_parent[1]}) ::close(fd);
+}
+
 // A child process records 1,000 issuances (waiting for each batch's done), says "ready", and is
 // killed with SIGKILL. Every acknowledged row must be in the file afterwards.
 TEST(sqlite_store, AcknowledgedIssuancesSurviveKill9) {
