@@ -67,6 +67,12 @@ std::optional<std::string> decode(std::string_view in, const std::array<std::int
 }
 }  // namespace
 
+bool base64url_alphabet_only(std::string_view text) {
+  for (char c : text)
+    if (kUrlTable[static_cast<unsigned char>(c)] < 0) return false;
+  return true;
+}
+
 std::string base64url_encode(std::string_view bytes) { return encode(bytes, kUrl, false); }
 std::optional<std::string> base64url_decode(std::string_view text) { return decode(text, kUrlTable); }
 std::string base64_encode(std::string_view bytes) { return encode(bytes, kStd, true); }

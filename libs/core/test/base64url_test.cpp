@@ -30,3 +30,11 @@ TEST(Base64, StdWithPadding) {
   EXPECT_FALSE(base64_decode("Zg="));
   EXPECT_FALSE(base64_decode("Z=g="));
 }
+
+TEST(Base64Url, AlphabetOnly) {
+  EXPECT_TRUE(base64url_alphabet_only("AZaz09-_"));
+  EXPECT_TRUE(base64url_alphabet_only(""));
+  EXPECT_TRUE(base64url_alphabet_only("Z"));  // no length check
+  for (const char* bad : {"a+b", "a/b", "a=", "a b", "a.b", "\xc3\xa9"}) EXPECT_FALSE(base64url_alphabet_only(bad)) << bad;
+  EXPECT_FALSE(base64url_alphabet_only(std::string_view("a\0b", 3)));
+}

@@ -23,16 +23,9 @@ bool lower_hex(std::string_view s) {
   return true;
 }
 
-bool base64url_chars(std::string_view s) {
-  for (char ch : s)
-    if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' || ch == '_'))
-      return false;
-  return true;
-}
-
 bool structured_refresh_token(std::string_view t) {
   return t.size() == kRefreshTokenSize && lower_hex(t.substr(0, kRefreshPrefix)) &&
-         base64url_chars(t.substr(kRefreshPrefix));
+         base64url_alphabet_only(t.substr(kRefreshPrefix));
 }
 }  // namespace
 
@@ -43,7 +36,7 @@ std::string new_refresh_token(std::string_view family_id) {
   static constexpr char digits[] = "0123456789abcdef";
   for (std::size_t i = kRefreshPrefix; i-- > 0; ms >>= 4) out[i] = digits[ms & 0xf];
   // A family id of another shape (none is made so) gets a plain token, looked up by its hash.
-  if (family_id.size() != kFamilyId || !base64url_chars(family_id)) return random_token(32);
+  if (family_id.size() != kFamilyId || !base64url_alphabet_only(family_id)) return random_token(32);
   out += family_id;
   out += random_token(32);
   return out;

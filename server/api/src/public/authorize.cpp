@@ -1,8 +1,9 @@
 // GET /oauth/authorize (reference §2.2) and the URI rules it relies on.
-#include "authplane/core/ascii.hpp"
 #include <algorithm>
 #include <cctype>
 
+#include "authplane/core/ascii.hpp"
+#include "authplane/core/base64url.hpp"
 #include "authplane/core/log.hpp"
 #include "authplane/core/scope.hpp"
 #include "html.hpp"
@@ -11,12 +12,6 @@ namespace authplane::api {
 namespace {
 bool contains(const std::vector<std::string>& v, const std::string& s) {
   return std::find(v.begin(), v.end(), s) != v.end();
-}
-
-bool is_b64url(std::string_view s) {
-  return std::all_of(s.begin(), s.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
-  });
 }
 
 authorize_page_error server_error_page() {
@@ -126,7 +121,7 @@ authorize_check check_authorize(const authorize_request& q, browser_deps& d, con
   // 5. PKCE, S256 only (plain is never accepted).
   if (q.code_challenge.empty() || q.code_challenge_method != "S256")
     return authorize_redirect_error{"invalid_grant", "code_challenge with code_challenge_method=S256 is required"};
-  if (q.code_challenge.size() != 43 || !is_b64url(q.code_challenge))
+  if (q.code_challenge.size() != 43 || !base64url_alphabet_only(q.code_challenge))
     return authorize_redirect_error{"invalid_grant", "code_challenge must be a base64url SHA-256 digest (43 characters)"};
 
   // 6. The resource (RFC 8707), by URI or slug.

@@ -11,6 +11,8 @@ std::string base64url_encode(std::string_view bytes);
 // Strict: rejects padding, characters outside the url-safe alphabet, impossible lengths
 // (len % 4 == 1) and non-zero trailing bits, so one token has exactly one encoding.
 std::optional<std::string> base64url_decode(std::string_view text);
+// Every character is in the url-safe alphabet [A-Za-z0-9_-] (no length or trailing-bit check).
+bool base64url_alphabet_only(std::string_view text);
 // Standard base64 with padding (RFC 4648 §4), used by HTTP Basic auth.
 std::optional<std::string> base64_decode(std::string_view text);
 std::string base64_encode(std::string_view bytes);
