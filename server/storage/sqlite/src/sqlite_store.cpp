@@ -341,6 +341,13 @@ struct sqlite_store::impl {
     if (ckpt_thread.joinable()) ckpt_thread.join();
   }
 
+  // A PASSIVE checkpoint on `db`; `backfilled` gets the WAL frames copied so far (0 when busy).
+  static void passive_checkpoint(sqlite3* db, int* backfilled = nullptr) {
+    int rc = sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, backfilled);
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY) log::warn("storage.sqlite.checkpoint_failed", {{"error", sqlite3_errstr(rc)}});
+    if (rc != SQLITE_OK && backfilled) *backfilled = 0;
+  }
+
   void checkpointer_loop() {
     std::unique_lock lk(ckpt_mu);
     for (;;) {
@@ -349,46 +356,39 @@ struct sqlite_store::impl {
       ckpt = ckpt_state::running;
       lk.unlock();
       int backfilled = 0;
-      int rc = sqlite3_wal_checkpoint_v2(ckpt_conn.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, &backfilled);
-      if (rc != SQLITE_OK && rc != SQLITE_BUSY) log::warn("storage.sqlite.checkpoint_failed", {{"error", sqlite3_errstr(rc)}});
+      passive_checkpoint(ckpt_conn.handle(), &backfilled);
       lk.lock();
-      ckpt_backfilled = rc == SQLITE_OK ? backfilled : 0;
+      ckpt_backfilled = backfilled;
       ckpt = ckpt_state::finished;
     }
   }
 
-  // Runs on the writer between batches. Every opts.checkpoint_frames WAL pages the background
-  // checkpointer copies the WAL into the database (the long part: reading the frames, writing the
-  // pages, an fsync of each file) while the writer goes on committing. Once it finished, the writer
-  // itself checkpoints the few frames committed meanwhile, so that the WAL is fully backfilled
-  // with no write in between and the next transaction can restart it from the beginning (a WAL
-  // that is never fully checkpointed between commits would grow without bound).
+  // Runs on the writer between batches (WAL mode only: wal_frames stays 0 otherwise). Every
+  // opts.checkpoint_frames WAL pages the background checkpointer copies the WAL into the database
+  // (the long part: reading the frames, writing the pages, an fsync of each file) while the
+  // writer goes on committing. Once it finished, the writer itself checkpoints the few frames
+  // committed meanwhile, so that the WAL is fully backfilled with no write in between and the next
+  // transaction can restart it from the beginning (a WAL that is never fully checkpointed between
+  // commits would grow without bound).
   void checkpoint_step() {
-    if (!ckpt_thread.joinable()) {  // no background checkpointer: rollback journal mode
-      if (wal_frames >= static_cast<int>(opts.checkpoint_frames)) {
-        wal_frames = 0;
-        int rc = sqlite3_wal_checkpoint_v2(writer.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-        if (rc != SQLITE_OK && rc != SQLITE_BUSY) log::warn("storage.sqlite.checkpoint_failed", {{"error", sqlite3_errstr(rc)}});
-      }
-      return;
-    }
-    ckpt_state st;
-    bool again = false;
+    bool start = false, catch_up = false;
     {
       std::lock_guard lk(ckpt_mu);
-      st = ckpt;
-      if (st == ckpt_state::idle && wal_frames >= static_cast<int>(opts.checkpoint_frames)) ckpt = ckpt_state::requested;
-      if (st == ckpt_state::finished) {
-        again = wal_frames - ckpt_backfilled > kCatchUpFrames;
-        ckpt = again ? ckpt_state::requested : ckpt_state::idle;
+      if (ckpt == ckpt_state::idle) {
+        start = wal_frames >= static_cast<int>(opts.checkpoint_frames);
+      } else if (ckpt == ckpt_state::finished) {
+        catch_up = wal_frames - ckpt_backfilled <= kCatchUpFrames;
+        start = !catch_up;  // too many left over: another background round first
+      } else {
+        return;  // requested or running
       }
+      ckpt = start ? ckpt_state::requested : ckpt_state::idle;
     }
-    if ((st == ckpt_state::idle && wal_frames >= static_cast<int>(opts.checkpoint_frames)) || again) {
+    if (start) {
       ckpt_cv.notify_one();
-    } else if (st == ckpt_state::finished) {
+    } else if (catch_up) {
       wal_frames = 0;
-      int rc = sqlite3_wal_checkpoint_v2(writer.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-      if (rc != SQLITE_OK && rc != SQLITE_BUSY) log::warn("storage.sqlite.checkpoint_failed", {{"error", sqlite3_errstr(rc)}});
+      passive_checkpoint(writer.handle());
     }
   }
 
