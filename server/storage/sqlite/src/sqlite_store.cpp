@@ -321,6 +321,10 @@ struct sqlite_store::impl {
   // At most this many frames left over by the background checkpoint are copied by the writer
   // itself; more, and the background checkpointer runs again first.
   static constexpr int kCatchUpFrames = 128;
+  // The WAL's hard bound, in rounds of opts.checkpoint_frames: past it the writer stops
+  // committing until the background round ended and then copies the rest itself, so a
+  // checkpointer that gets no CPU or a slow disk cannot let the WAL grow without limit.
+  static constexpr int kHardCapRounds = 4;
 
   ~impl() { stop(); }
 
@@ -360,6 +364,7 @@ struct sqlite_store::impl {
       lk.lock();
       ckpt_backfilled = backfilled;
       ckpt = ckpt_state::finished;
+      ckpt_cv.notify_all();  // a writer past the hard cap waits for this
     }
   }
 
@@ -373,19 +378,23 @@ struct sqlite_store::impl {
   void checkpoint_step() {
     bool start = false, catch_up = false;
     {
-      std::lock_guard lk(ckpt_mu);
+      std::unique_lock lk(ckpt_mu);
+      const std::int64_t frames = opts.checkpoint_frames;
+      const bool over_cap = wal_frames >= kHardCapRounds * frames;
+      if (over_cap && (ckpt == ckpt_state::requested || ckpt == ckpt_state::running))
+        ckpt_cv.wait(lk, [&] { return ckpt_stopping || ckpt == ckpt_state::finished; });
       if (ckpt == ckpt_state::idle) {
-        start = wal_frames >= static_cast<int>(opts.checkpoint_frames);
+        start = wal_frames >= frames;
       } else if (ckpt == ckpt_state::finished) {
-        catch_up = wal_frames - ckpt_backfilled <= kCatchUpFrames;
+        catch_up = over_cap || wal_frames - ckpt_backfilled <= kCatchUpFrames;
         start = !catch_up;  // too many left over: another background round first
       } else {
-        return;  // requested or running
+        return;  // requested or running, below the cap (or the checkpointer is stopping)
       }
       ckpt = start ? ckpt_state::requested : ckpt_state::idle;
     }
     if (start) {
-      ckpt_cv.notify_one();
+      ckpt_cv.notify_all();
     } else if (catch_up) {
       wal_frames = 0;
       passive_checkpoint(writer.handle());

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <future>
 #include <string>
 
@@ -198,25 +199,39 @@ TEST(sqlite_store, DestructorDrainsQueueAndCallsEveryDone) {
   EXPECT_EQ(scalar(path, "SELECT COUNT(*) FROM issuances"), n);
 }
 
-// The background checkpointer keeps the WAL bounded under continuous commits (each round is
-// finished by the writer, so the WAL restarts from its beginning), with readers active, and
-// nothing committed is lost.
+// The WAL header's checkpoint sequence number (bytes 12..15, big-endian): SQLite increments it
+// each time the WAL restarts from its beginning.
+std::uint32_t wal_restarts(const std::string& wal) {
+  std::ifstream in(wal, std::ios::binary);
+  unsigned char h[16] = {};
+  if (!in.read(reinterpret_cast<char*>(h), sizeof h)) return 0;
+  return std::uint32_t{h[12]} << 24 | std::uint32_t{h[13]} << 16 | std::uint32_t{h[14]} << 8 | h[15];
+}
+
+// The background checkpointer keeps the WAL bounded under continuous commits with a reader
+// active: rounds end with the WAL fully copied, so it restarts from its beginning, and nothing
+// committed is lost. 12,000 small commits write about 22 MB of WAL frames, which is the size the
+// file reaches without checkpoints. Restarts and the peak depend on scheduling (a reader
+// preempted while it holds an old snapshot stops a checkpoint short; on 2 busy cores we saw 5 to
+// 25 restarts per 6,000 commits and peaks of 0.5 to 4.4 MB), so the bounds leave room for a
+// loaded CI machine. (An earlier fixed 2 MB bound failed there at 2.6 MB.)
 TEST(sqlite_store, BackgroundCheckpointsKeepTheWalBoundedUnderLoad) {
   temp_dir dir;
   const auto path = db_path(dir.path());
-  constexpr int n = 6000;
+  constexpr int n = 12000;
   std::atomic<int> ok{0};
   std::atomic<bool> done{false};
   {
     auto s = sqlite_store::open({.path = path, .checkpoint_frames = 64});
     ASSERT_TRUE(s);
+    const std::uint32_t restarts_before = wal_restarts(path + "-wal");
     std::thread reader([&] {
       while (!done) (void)(*s)->find_issuance_by_jti("j1");
     });
     std::uintmax_t max_wal = 0;
     for (int k = 0; k < n; ++k) {
       std::promise<void> p;
-      bool wait = k % 20 == 19;
+      bool wait = k % 20 == 19;  // small batches: many commits, each rewriting a few pages
       (*s)->record_issuance(issuance("j" + std::to_string(k)), {}, [&, wait](error_code ec) {
         if (!ec) ++ok;
         if (wait) p.set_value();
@@ -229,10 +244,10 @@ TEST(sqlite_store, BackgroundCheckpointsKeepTheWalBoundedUnderLoad) {
     }
     done = true;
     reader.join();
-    // 6000 issuances are a few MB of pages; the WAL stays within a few checkpoint rounds of 64
-    // pages (it grew to the full size of the data without checkpoints finishing).
+    const std::uint32_t restarts = wal_restarts(path + "-wal") - restarts_before;
+    EXPECT_GE(restarts, 3u) << "max WAL " << max_wal;
     EXPECT_GT(max_wal, 0u);
-    EXPECT_LT(max_wal, 2u * 1024 * 1024) << max_wal;
+    EXPECT_LT(max_wal, 8u * 1024 * 1024) << max_wal << " bytes after " << restarts << " restarts";
   }
   EXPECT_EQ(ok.load(), n);
   EXPECT_EQ(scalar(path, "SELECT COUNT(*) FROM issuances"), n);
