@@ -212,6 +212,31 @@ export async function runWrk(url, lua, { duration, connections, threads }) {
   };
 }
 
+/**
+ * Lua for per-thread counters in a wrk script: `setup` gives each thread a 1-based global `tid`,
+ * and `extra_summary` returns the named thread globals summed over all threads as a JSON object
+ * (runWrk's `extra`). The script itself initialises and updates the counters.
+ */
+export function wrkThreadCounters(names) {
+  return `
+local all_threads = {}
+setup = function(thread)
+  table.insert(all_threads, thread)
+  thread:set("tid", #all_threads)
+end
+extra_summary = function()
+  local names = {${names.map((n) => JSON.stringify(n)).join(', ')}}
+  local parts = {}
+  for i, name in ipairs(names) do
+    local sum = 0
+    for _, t in ipairs(all_threads) do sum = sum + (t:get(name) or 0) end
+    parts[i] = string.format('"%s":%d', name, sum)
+  end
+  return "{" .. table.concat(parts, ",") .. "}"
+end
+`;
+}
+
 /** A wrk script that POSTs one fixed form body (optionally with an Authorization header). */
 export function wrkPostLua(body, authorization) {
   const lines = [

@@ -22,7 +22,7 @@ import fs from 'node:fs';
 import { hidden } from '../tests/lib/browser.mjs';
 import {
   CLK_TCK, HAVE_WRK, basicAuth, cleanup, fmt, hostLine, log, percentile, printTable, procStat, runWrk, sleep,
-  startAuthserver, stop, withCpu, wrkPostLua, BIN,
+  startAuthserver, stop, withCpu, wrkPostLua, wrkThreadCounters, BIN,
 } from './lib.mjs';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
@@ -80,13 +80,7 @@ function floodLua(form) {
   return `
 local hdrs = { ["Content-Type"] = "application/x-www-form-urlencoded", ["Cookie"] = ${JSON.stringify(form.cookie)} }
 local PREFIX = ${JSON.stringify(prefix)}
-local n = 0
-local all_threads = {}
-setup = function(thread)
-  n = n + 1
-  thread:set("tid", n)
-  table.insert(all_threads, thread)
-end
+${wrkThreadCounters(['s422', 's503', 's503_retry', 's429', 'other'])}
 init = function(args)
   seq = 0
   s422 = 0
@@ -106,17 +100,6 @@ response = function(status, headers, body)
     if headers["Retry-After"] == "1" or headers["retry-after"] == "1" then s503_retry = s503_retry + 1 end
   elseif status == 429 then s429 = s429 + 1
   else other = other + 1 end
-end
-extra_summary = function()
-  local a, b, c, d, e = 0, 0, 0, 0, 0
-  for _, t in ipairs(all_threads) do
-    a = a + (t:get("s422") or 0)
-    b = b + (t:get("s503") or 0)
-    c = c + (t:get("s503_retry") or 0)
-    d = d + (t:get("s429") or 0)
-    e = e + (t:get("other") or 0)
-  end
-  return string.format('{"s422":%d,"s503":%d,"s503_retry":%d,"s429":%d,"other":%d}', a, b, c, d, e)
 end
 `;
 }

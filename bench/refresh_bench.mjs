@@ -37,7 +37,7 @@ import { pathToFileURL } from 'node:url';
 import { browser, hidden } from '../tests/lib/browser.mjs';
 import {
   CLK_TCK, HAVE_WRK, cleanup, decodeJwt, fmt, hostLine, log, percentile, printTable, procStatus, ratio, requireFromTests,
-  runWrk, sleep, startAuthserver, startNodeServer, stop, withCpu,
+  runWrk, sleep, startAuthserver, startNodeServer, stop, withCpu, wrkThreadCounters,
 } from './lib.mjs';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
@@ -191,13 +191,7 @@ local NTHREADS = ${threads}
 local PREFIX = ${JSON.stringify(`grant_type=refresh_token&client_id=${encodeURIComponent(s.clientId)}&refresh_token=`)}
 local path = ${JSON.stringify(new URL(s.tokenUrl).pathname)}
 local hdrs = { ["Content-Type"] = "application/x-www-form-urlencoded" }
-local n = 0
-local all_threads = {}
-setup = function(thread)
-  n = n + 1
-  thread:set("tid", n)
-  table.insert(all_threads, thread)
-end
+${wrkThreadCounters(['starved', 'missing', 'other_status', 'pooled'])}
 local pool, head, tail
 init = function(args)
   pool = {}
@@ -207,7 +201,8 @@ init = function(args)
   for i = tid, #ALL, NTHREADS do tail = tail + 1; pool[tail] = ALL[i] end
   starved = 0
   missing = 0
-  status_other = 0
+  other_status = 0
+  pooled = 0
 end
 request = function()
   local t = "none"
@@ -230,19 +225,9 @@ response = function(status, headers, body)
       missing = missing + 1
     end
   elseif status < 400 then
-    status_other = status_other + 1
+    other_status = other_status + 1
   end
-  live = tail - head + 1
-end
-extra_summary = function()
-  local st, mi, so, lv = 0, 0, 0, 0
-  for _, t in ipairs(all_threads) do
-    st = st + (t:get("starved") or 0)
-    mi = mi + (t:get("missing") or 0)
-    so = so + (t:get("status_other") or 0)
-    lv = lv + (t:get("live") or 0)
-  end
-  return string.format('{"starved":%d,"missing":%d,"other_status":%d,"pooled":%d}', st, mi, so, lv)
+  pooled = tail - head + 1
 end
 `;
 }
