@@ -3,70 +3,20 @@
 #include <future>
 #include <string>
 
-#include "authplane/storage/sqlite/sqlite_store.hpp"
-#include "conformance.hpp"
+#include "token_store_fixture.hpp"
 
 namespace authplane::storage::test {
 namespace {
 
 using domain::errc;
-using sqlite::sqlite_store;
-constexpr std::int64_t kNow = 1'800'000'000;
 
-class sqlite_consent_admin : public ::testing::Test {
+class sqlite_consent_admin : public token_store_fixture {
  protected:
-  temp_dir dir;
-  std::unique_ptr<sqlite_store> store;
-  void SetUp() override {
-    auto s = sqlite_store::open({.path = dir.path() + "/data/authserver.db"});
-    ASSERT_TRUE(s) << s.error().message();
-    store = std::move(*s);
-    domain::user u;  // the families' user: a rotation needs it to exist and be active
-    u.id = "user-1";
-    u.email = "user-1@example.com";
-    ASSERT_TRUE(store->create_user(u));
-  }
   std::string grant(std::string id, std::string user, std::string client, std::int64_t at = kNow) {
     domain::consent_grant g{id, user, client, "http://r/mcp", "mcp:read", at, at, std::nullopt};
     auto r = store->upsert_consent(g);
     EXPECT_TRUE(r) << r.error().message();
     return r ? r->id : "";
-  }
-  ports::stored_code code(std::string hash, std::string grant_id) {
-    ports::stored_code c;
-    c.code_hash = std::move(hash);
-    c.grant = {"client-1", "user-1", "http://127.0.0.1/cb", "challenge", "mcp:read", "http://r/mcp", std::move(grant_id)};
-    c.created_at = kNow;
-    c.expires_at = kNow + 600;
-    return c;
-  }
-  ports::refresh_family family(std::string id, std::string grant_id) {
-    ports::refresh_family f;
-    f.id = std::move(id);
-    f.client_id = "client-1";
-    f.user_id = "user-1";
-    f.scope = "mcp:read";
-    f.consent_grant_id = std::move(grant_id);
-    f.created_at = kNow;
-    return f;
-  }
-  ports::refresh_token_row rt(std::string hash, std::string fam) {
-    return {std::move(hash), std::move(fam), kNow, kNow + 3600, std::nullopt};
-  }
-  void record(std::string jti) {
-    domain::issuance i;
-    i.jti = std::move(jti);
-    i.client_id = "client-1";
-    i.subject_user_id = "user-1";
-    i.issued_at = kNow;
-    i.expires_at = kNow + 900;
-    std::promise<error_code> done;
-    store->record_issuance(i, {}, [&](error_code ec) { done.set_value(ec); });
-    ASSERT_FALSE(done.get_future().get());
-  }
-  bool revoked(const std::string& jti) {
-    auto i = store->find_issuance_by_jti(jti);
-    return i && *i && (*i)->revoked_at.has_value();
   }
 };
 
@@ -106,15 +56,15 @@ TEST_F(sqlite_consent_admin, FindAndListIncludeRevokedNewestFirstWithFilters) {
 TEST_F(sqlite_consent_admin, RevokeCascadesToFamiliesTokensAndUnredeemedCodes) {
   grant("g1", "user-1", "client-1");
   grant("g2", "user-1", "client-2");
-  ASSERT_TRUE(store->create_family(family("f1", "g1"), rt("r1", "f1"), "j1"));
+  ASSERT_TRUE(store->create_family(family("f1", "", "g1"), rt("r1", "f1"), "j1"));
   record("j1");
   ASSERT_TRUE(store->rotate_refresh("r1", rt("r2", "f1"), "j2", kNow));
   record("j2");
-  ASSERT_TRUE(store->create_family(family("f2", "g1"), rt("r3", "f2"), "j3"));
+  ASSERT_TRUE(store->create_family(family("f2", "", "g1"), rt("r3", "f2"), "j3"));
   record("j3");
-  ASSERT_TRUE(store->create_family(family("f3", "g2"), rt("r4", "f3"), "j4"));
+  ASSERT_TRUE(store->create_family(family("f3", "", "g2"), rt("r4", "f3"), "j4"));
   record("j4");
-  ASSERT_TRUE(store->create_family(family("f4", ""), rt("r5", "f4"), "j5"));
+  ASSERT_TRUE(store->create_family(family("f4"), rt("r5", "f4"), "j5"));
   record("j5");
   ASSERT_TRUE(store->put_code(code("pending", "g1")));
 

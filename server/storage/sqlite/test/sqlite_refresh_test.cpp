@@ -8,66 +8,15 @@
 #include <string>
 #include <thread>
 
-#include "authplane/storage/sqlite/sqlite_store.hpp"
-#include "conformance.hpp"
+#include "token_store_fixture.hpp"
 
 namespace authplane::storage::test {
 namespace {
 
 using domain::errc;
 using sqlite::sqlite_store;
-constexpr std::int64_t kNow = 1'800'000'000;
 
-class sqlite_refresh : public ::testing::Test {
- protected:
-  temp_dir dir;
-  std::unique_ptr<sqlite_store> store;
-  void SetUp() override {
-    auto s = sqlite_store::open({.path = dir.path() + "/data/authserver.db"});
-    ASSERT_TRUE(s) << s.error().message();
-    store = std::move(*s);
-    domain::user u;  // the families' user: a rotation needs it to exist and be active
-    u.id = "user-1";
-    u.email = "user-1@example.com";
-    ASSERT_TRUE(store->create_user(u));
-  }
-  ports::stored_code code(std::string hash) {
-    ports::stored_code c;
-    c.code_hash = std::move(hash);
-    c.grant = {"client-1", "user-1", "http://127.0.0.1/cb", "challenge", "mcp:read", "http://r/mcp", ""};
-    c.created_at = kNow;
-    c.expires_at = kNow + 600;
-    return c;
-  }
-  ports::refresh_family family(std::string id, std::string code_hash) {
-    ports::refresh_family f;
-    f.id = std::move(id);
-    f.client_id = "client-1";
-    f.user_id = "user-1";
-    f.scope = "mcp:read";
-    f.code_hash = std::move(code_hash);
-    f.created_at = kNow;
-    return f;
-  }
-  ports::refresh_token_row rt(std::string hash, std::string fam) {
-    return {std::move(hash), std::move(fam), kNow, kNow + 3600, std::nullopt};
-  }
-  void record(std::string jti) {
-    domain::issuance i;
-    i.jti = std::move(jti);
-    i.client_id = "client-1";
-    i.subject_user_id = "user-1";
-    i.issued_at = kNow;
-    i.expires_at = kNow + 900;
-    std::promise<error_code> done;
-    store->record_issuance(i, {}, [&](error_code ec) { done.set_value(ec); });
-    ASSERT_FALSE(done.get_future().get());
-  }
-  bool revoked(const std::string& jti) {
-    auto i = store->find_issuance_by_jti(jti);
-    return i && *i && (*i)->revoked_at.has_value();
-  }
-};
+using sqlite_refresh = token_store_fixture;
 
 TEST_F(sqlite_refresh, ConsumeReturnsTheRowOnceUnconsumedThenAsReplay) {
   ASSERT_TRUE(store->put_code(code("h1")));
