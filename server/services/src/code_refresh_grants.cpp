@@ -53,6 +53,25 @@ std::optional<oauth_error> check_resource(oauth_service& svc, const grant_contex
   return std::nullopt;
 }
 
+// A user's access token issued under `fam` (both grants): the family's user is the subject, its
+// bound resource the audience (the issuer when it has none), with the user-token TTL.
+oauth_service::issue_params user_token(oauth_service& svc, const grant_context& ctx, std::string grant_type,
+                                       const ports::refresh_family& fam, std::vector<std::string> scopes,
+                                       const std::string& dpop_jkt) {
+  oauth_service::issue_params p;
+  p.grant_type = std::move(grant_type);
+  p.subject = fam.user_id;
+  p.user_id = fam.user_id;
+  p.client = &ctx.client;
+  p.audience = fam.resource.empty() ? svc.options().issuer : fam.resource;
+  p.resource_id = fam.resource_id;
+  p.scopes = std::move(scopes);
+  p.ttl = svc.options().user_token_ttl;
+  p.dpop_jkt = dpop_jkt;
+  p.remote_ip = ctx.req.remote_ip;
+  return p;
+}
+
 std::string resource_id_of(oauth_service& svc, const std::string& uri) {
   if (uri.empty()) return {};
   domain::resource res;
@@ -124,17 +143,7 @@ class authorization_code_grant final : public grant_handler {
     fam.consent_grant_id = g.consent_grant_id;
     fam.created_at = now;
 
-    oauth_service::issue_params p;
-    p.grant_type = "authorization_code";
-    p.subject = g.user_id;
-    p.user_id = g.user_id;
-    p.client = &ctx.client;
-    p.audience = g.resource.empty() ? svc.options().issuer : g.resource;
-    p.resource_id = fam.resource_id;
-    p.scopes = split_scopes(g.scope);
-    p.ttl = svc.options().user_token_ttl;
-    p.dpop_jkt = dpop_jkt;
-    p.remote_ip = ctx.req.remote_ip;
+    auto p = user_token(svc, ctx, "authorization_code", fam, split_scopes(g.scope), dpop_jkt);
     ports::refresh_token_row first;
     if (ctx.client.has_grant("refresh_token")) {
       p.refresh_token = new_refresh_token(fam.id);
@@ -221,17 +230,7 @@ class refresh_token_grant final : public grant_handler {
       return done(fail(err(oauth_errc::invalid_dpop_proof, "DPoP proof is invalid",
                            dpop_jkt.empty() ? "refresh token is DPoP-bound: proof required" : "DPoP key mismatch")));
 
-    oauth_service::issue_params p;
-    p.grant_type = "refresh_token";
-    p.subject = fam.user_id;
-    p.user_id = fam.user_id;
-    p.client = &ctx.client;
-    p.audience = fam.resource.empty() ? svc.options().issuer : fam.resource;
-    p.resource_id = fam.resource_id;
-    p.scopes = std::move(scopes);
-    p.ttl = svc.options().user_token_ttl;
-    p.dpop_jkt = dpop_jkt;
-    p.remote_ip = ctx.req.remote_ip;
+    auto p = user_token(svc, ctx, "refresh_token", fam, std::move(scopes), dpop_jkt);
     p.refresh_token = new_refresh_token(fam.id);
     ports::refresh_token_row next;
     next.token_hash = refresh_token_key(p.refresh_token);
