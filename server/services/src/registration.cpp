@@ -260,17 +260,7 @@ ports::registration_outcome registration::register_client(const ports::registrat
     if (!ok) return oauth_error{oauth_errc::invalid_redirect_uri, "redirect_uri not allowed", {}};
   }
 
-  c.id = random_identifier(16);
-  c.status = domain::client_status::active;
-  c.registration_source = "dcr";
-  c.issued_at = c.updated_at = deps_.clk.now();
-  c.version = 1;
-  std::string secret;
-  if (!c.is_public()) {
-    auto gen = deps_.secrets.generate();
-    secret = std::move(gen.secret);
-    c.secret_hash = std::move(gen.hash);  // only the keyed hash is stored
-  }
+  const std::string secret = ports::admit_new_client(c, "dcr", deps_.clk.now(), deps_.secrets);
   if (auto r = deps_.clients.create_client(c); r.has_error())
     return oauth_error::internal("create client: " + r.error().message());
 

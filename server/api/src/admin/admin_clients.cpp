@@ -147,17 +147,7 @@ http::response create_client(admin_deps& d, http::request& req) {
   c.agent_description = agent_description.value_or("");
   if (std::string why = validate_client(c); !why.empty()) return bad_request(why);
 
-  c.id = random_identifier(16);
-  c.status = domain::client_status::active;
-  c.registration_source = "admin";
-  c.issued_at = c.updated_at = d.clk.now();
-  c.version = 1;
-  std::string secret;
-  if (!c.is_public()) {
-    auto gen = d.secrets.generate();
-    secret = std::move(gen.secret);
-    c.secret_hash = std::move(gen.hash);  // only the keyed hash is stored
-  }
+  const std::string secret = ports::admit_new_client(c, "admin", d.clk.now(), d.secrets);
   if (auto r = d.clients.create_client(c); r.has_error())
     return from_error(r.error(), "client not found", "client already exists");
 

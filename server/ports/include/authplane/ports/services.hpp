@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "authplane/core/random.hpp"
 #include "authplane/core/result.hpp"
 #include "authplane/domain/entities.hpp"
 
@@ -27,6 +28,21 @@ class client_secrets {
   virtual generated generate() = 0;
   virtual bool verify(std::string_view secret, std::string_view stored_hash) const = 0;
 };
+
+// Makes a validated client new (admin API and DCR): a random id, active, version 1, issued and
+// updated `now`, from `source`; a confidential client gets a fresh secret of which only the keyed
+// hash is kept on `c`. Returns that secret, to be shown once ("" for a public client).
+inline std::string admit_new_client(domain::client& c, std::string source, std::int64_t now, client_secrets& secrets) {
+  c.id = random_identifier(16);
+  c.status = domain::client_status::active;
+  c.registration_source = std::move(source);
+  c.issued_at = c.updated_at = now;
+  c.version = 1;
+  if (c.is_public()) return {};
+  auto gen = secrets.generate();
+  c.secret_hash = std::move(gen.hash);
+  return std::move(gen.secret);
+}
 
 // User passwords: a slow, salted, memory-hard hash (PHC string). Unlike client secrets these
 // are chosen by people, so the cost of each guess is what protects a stolen database.
