@@ -7,18 +7,16 @@ import crypto from 'node:crypto';
 import { describe, it } from 'node:test';
 import * as oauth from 'oauth4webapi';
 import { useAuthserver } from '../lib/server.mjs';
-import { browser, hidden } from '../lib/browser.mjs';
+import { codeFlow, discover, insecure, signedInBrowser } from '../lib/code_flow.mjs';
 import { assertOAuthError, decodeJwt } from '../lib/oauth.mjs';
 
 const PW = 'e2e-Passw0rd-123';
 const REDIRECT = 'http://127.0.0.1/callback';
 const RES_URI = 'https://notes.example/mcp';
-const insecure = { [oauth.allowInsecureRequests]: true };
-
 
 describe('authorization_code + refresh_token grants', () => {
   const h = useAuthserver();
-  let as, app, other, rs, b;
+  let as, app, other, rs, b, flow;
 
   it('setup: resource server client, resource, public app client, user, signed-in browser', async () => {
     rs = await h.srv.createClient({ scope: 'notes:read' });
@@ -29,41 +27,14 @@ describe('authorization_code + refresh_token grants', () => {
     other = await h.srv.createClient({ grant_types: ['authorization_code', 'refresh_token'], token_endpoint_auth_method: 'none',
       scope: 'notes:read notes:write', redirect_uris: [REDIRECT] });
     assert.equal((await h.srv.admin('POST', '/admin/users', { email: 'code@example.com', password: PW })).status, 201);
-    b = browser(h.srv.issuer);
-    const page = await b.get('/login');
-    const r = await b.postForm('/login', { email: 'code@example.com', password: PW, csrf_token: hidden(page.text, 'csrf_token'), redirect: '/' });
-    assert.equal(r.status, 303, r.text);
-    const issuer = new URL(h.srv.issuer);
-    as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { ...insecure, algorithm: 'oauth2' }));
+    b = await signedInBrowser(h.srv, 'code@example.com', PW);
+    as = await discover(h.srv.issuer);
+    flow = codeFlow({ as, b, client: app, redirectUri: REDIRECT, resource: RES_URI });
     assert.ok(as.token_endpoint_auth_methods_supported.includes('none'));
   });
 
-  /** A fresh code through /oauth/authorize (and /consent the first time): {callback, verifier, state}. */
-  async function authorize(scope = 'notes:read notes:write') {
-    const verifier = oauth.generateRandomCodeVerifier();
-    const state = oauth.generateRandomState();
-    const url = new URL(as.authorization_endpoint);
-    for (const [k, v] of Object.entries({ response_type: 'code', client_id: app.client_id, redirect_uri: REDIRECT, scope, state,
-      resource: RES_URI, code_challenge: await oauth.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' }))
-      url.searchParams.set(k, v);
-    let r = await b.get(url.href);
-    assert.equal(r.status, 303, r.text);
-    if (r.location.startsWith('/consent')) {
-      const page = await b.get(r.location);
-      const form = new URLSearchParams([['session_id', hidden(page.text, 'session_id')], ['csrf_token', hidden(page.text, 'csrf_token')],
-        ['action', 'allow'], ...scope.split(' ').map((s) => ['scopes', s])]);
-      r = await b.postForm('/consent', form);
-      assert.equal(r.status, 303, r.text);
-    }
-    return { callback: new URL(r.location), verifier, state };
-  }
-
-  async function redeem({ callback, verifier, state }, client = app) {
-    const params = oauth.validateAuthResponse(as, { client_id: client.client_id }, callback, state);
-    const res = await oauth.authorizationCodeGrantRequest(as, { client_id: client.client_id }, oauth.None(), params, REDIRECT, verifier,
-      { ...insecure, additionalParameters: { resource: RES_URI } });
-    return oauth.processAuthorizationCodeResponse(as, { client_id: client.client_id }, res);
-  }
+  const authorize = (scope = 'notes:read notes:write') => flow.authorize(scope);
+  const redeem = (a, client = app) => flow.redeem(a, client);
   const rawRedeem = ({ callback, verifier }, client = app) => h.srv.tokenRequest({ grant_type: 'authorization_code',
     code: callback.searchParams.get('code'), client_id: client.client_id, redirect_uri: REDIRECT, code_verifier: verifier });
   const rawRefresh = (refresh_token, client = app, extra = {}) =>

@@ -3,20 +3,17 @@
 // gets invalid_grant, the access token introspects inactive, /oauth/authorize asks again.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import * as oauth from 'oauth4webapi';
 import { useAuthserver, runCli } from '../lib/server.mjs';
-import { browser, hidden } from '../lib/browser.mjs';
+import { codeFlow, discover, signedInBrowser } from '../lib/code_flow.mjs';
 import { assertOAuthError } from '../lib/oauth.mjs';
 
 const PW = 'e2e-Passw0rd-123';
 const REDIRECT = 'http://127.0.0.1/callback';
 const RES_URI = 'https://notes.example/mcp';
-const insecure = { [oauth.allowInsecureRequests]: true };
-
 
 describe('admin consent grants', () => {
   const h = useAuthserver();
-  let as, app, rs, b, userId;
+  let as, app, rs, b, userId, flow;
 
   it('setup: resource, clients, user, signed-in browser', async () => {
     rs = await h.srv.createClient({ scope: 'notes:read' });
@@ -27,40 +24,13 @@ describe('admin consent grants', () => {
     const u = await h.srv.admin('POST', '/admin/users', { email: 'grants@example.com', password: PW });
     assert.equal(u.status, 201);
     userId = u.json.id;
-    b = browser(h.srv.issuer);
-    const page = await b.get('/login');
-    const r = await b.postForm('/login', { email: 'grants@example.com', password: PW, csrf_token: hidden(page.text, 'csrf_token'), redirect: '/' });
-    assert.equal(r.status, 303, r.text);
-    const issuer = new URL(h.srv.issuer);
-    as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { ...insecure, algorithm: 'oauth2' }));
+    b = await signedInBrowser(h.srv, 'grants@example.com', PW);
+    as = await discover(h.srv.issuer);
+    flow = codeFlow({ as, b, client: app, redirectUri: REDIRECT, resource: RES_URI });
   });
 
-  /** /oauth/authorize (+ /consent when asked): {callback, verifier, state, consented}. */
-  async function authorize(scope = 'notes:read notes:write') {
-    const verifier = oauth.generateRandomCodeVerifier();
-    const state = oauth.generateRandomState();
-    const url = new URL(as.authorization_endpoint);
-    for (const [k, v] of Object.entries({ response_type: 'code', client_id: app.client_id, redirect_uri: REDIRECT, scope, state,
-      resource: RES_URI, code_challenge: await oauth.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' }))
-      url.searchParams.set(k, v);
-    let r = await b.get(url.href);
-    assert.equal(r.status, 303, r.text);
-    const consented = r.location.startsWith('/consent');
-    if (consented) {
-      const page = await b.get(r.location);
-      const form = new URLSearchParams([['session_id', hidden(page.text, 'session_id')], ['csrf_token', hidden(page.text, 'csrf_token')],
-        ['action', 'allow'], ...scope.split(' ').map((s) => ['scopes', s])]);
-      r = await b.postForm('/consent', form);
-      assert.equal(r.status, 303, r.text);
-    }
-    return { callback: new URL(r.location), verifier, state, consented };
-  }
-  async function redeem({ callback, verifier, state }) {
-    const params = oauth.validateAuthResponse(as, { client_id: app.client_id }, callback, state);
-    const res = await oauth.authorizationCodeGrantRequest(as, { client_id: app.client_id }, oauth.None(), params, REDIRECT, verifier,
-      { ...insecure, additionalParameters: { resource: RES_URI } });
-    return oauth.processAuthorizationCodeResponse(as, { client_id: app.client_id }, res);
-  }
+  const authorize = (scope = 'notes:read notes:write') => flow.authorize(scope);
+  const redeem = (a) => flow.redeem(a);
   const rawRefresh = (refresh_token) => h.srv.tokenRequest({ grant_type: 'refresh_token', refresh_token, client_id: app.client_id });
   const introspect = async (token) => (await h.srv.introspect(token, [rs.client_id, rs.client_secret])).json;
 
