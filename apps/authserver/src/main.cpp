@@ -1,10 +1,61 @@
-// authserver: serve | migrate | version | admin …
+// authserver: serve | migrate | purge | version | admin …
 #include <CLI/CLI.hpp>
+#include <ctime>
+#include <filesystem>
 #include <iostream>
+#include <sstream>
 
 #include "app.hpp"
 #include "cli_admin.hpp"
 #include "authplane/storage/sqlite/sqlite_store.hpp"
+
+namespace {
+
+// `authserver purge`: storage::sqlite::purge on the configured database. Safe beside a running
+// server (short transactions); audit events are never purged.
+int run_purge(const authplane::config::config& cfg, const std::string& only, const std::string& grace_text) {
+  using namespace authplane;
+  if (cfg.storage.driver != "sqlite") {
+    std::cerr << "authserver: purge: storage.driver \"" << cfg.storage.driver << "\" is not supported by this build\n";
+    return 2;
+  }
+  storage::sqlite::purge_options o;
+  o.codes = o.refresh_tokens = o.issuances = false;
+  std::stringstream kinds(only);
+  for (std::string k; std::getline(kinds, k, ',');) {
+    if (k == "authorization-codes") o.codes = true;
+    else if (k == "refresh-tokens") o.refresh_tokens = true;
+    else if (k == "issuances") o.issuances = true;
+    else {
+      std::cerr << "authserver: purge: unknown kind \"" << k
+                << "\" (--only takes authorization-codes, refresh-tokens, issuances)\n";
+      return 2;
+    }
+  }
+  auto grace = config::parse_duration(grace_text);
+  if (!grace || *grace < std::chrono::hours(1)) {
+    std::cerr << "authserver: purge: --grace \"" << grace_text << "\" must be a duration of at least 1h (e.g. 24h)\n";
+    return 2;
+  }
+  o.grace = std::chrono::duration_cast<std::chrono::seconds>(*grace).count();
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(cfg.storage.sqlite.path, ec)) {
+    std::cerr << "authserver: purge: no database at " << cfg.storage.sqlite.path << " (storage.sqlite.path)\n";
+    return 1;
+  }
+  o.now = static_cast<std::int64_t>(std::time(nullptr));
+  auto n = storage::sqlite::purge(cfg.storage.sqlite.path, o);
+  if (!n) {
+    std::cerr << "authserver: purge " << cfg.storage.sqlite.path << ": " << n.error().message() << "\n";
+    return 1;
+  }
+  std::cout << "purged " << n->codes << " authorization codes, " << n->refresh_families << " refresh families, "
+            << n->refresh_tokens << " refresh tokens, " << n->issuances << " issuances (expired or revoked more than "
+            << grace_text << " ago)\n";
+  return 0;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace authplane;
@@ -16,6 +67,14 @@ int main(int argc, char** argv) {
   serve->add_option("--config", config_path, "YAML configuration file (AUTHPLANE_* variables win)");
   auto* migrate = root.add_subcommand("migrate", "Apply database migrations and exit");
   migrate->add_option("--config", config_path, "YAML configuration file");
+  auto* purge = root.add_subcommand("purge", "Delete expired codes, refresh tokens and access-token records, then exit");
+  purge->add_option("--config", config_path, "YAML configuration file");
+  std::string purge_only = "authorization-codes,refresh-tokens,issuances";
+  purge->add_option("--only", purge_only, "Comma-separated kinds: authorization-codes, refresh-tokens, issuances")
+      ->capture_default_str();
+  std::string purge_grace = "24h";
+  purge->add_option("--grace", purge_grace, "Keep what expired or was revoked less than this long ago (at least 1h)")
+      ->capture_default_str();
   auto* version = root.add_subcommand("version", "Print the version");
   app::admin_cli admin;
   admin.attach(root, config_path);
@@ -43,6 +102,7 @@ int main(int argc, char** argv) {
     std::cout << "schema version " << *v << "\n";
     return 0;
   }
+  if (purge->parsed()) return run_purge(*cfg, purge_only, purge_grace);
   std::string error;
   auto a = app::build(*cfg, error);
   if (!a) {

@@ -16,10 +16,11 @@ class token_store_fixture : public ::testing::Test {
  protected:
   static constexpr std::int64_t kNow = 1'800'000'000;
   temp_dir dir;
+  std::string path = dir.path() + "/data/authserver.db";
   std::unique_ptr<sqlite::sqlite_store> store;
 
   void SetUp() override {
-    auto s = sqlite::sqlite_store::open({.path = dir.path() + "/data/authserver.db"});
+    auto s = sqlite::sqlite_store::open({.path = path});
     ASSERT_TRUE(s) << s.error().message();
     store = std::move(*s);
     domain::user u;  // the families' user: a rotation needs it to exist and be active
@@ -52,14 +53,15 @@ class token_store_fixture : public ::testing::Test {
   static ports::refresh_token_row rt(std::string hash, std::string fam) {
     return {std::move(hash), std::move(fam), kNow, kNow + 3600, std::nullopt};
   }
-  // Records the issuance of access token `jti` (client-1/user-1) and waits for its commit.
-  void record(std::string jti) {
+  // Records the issuance of access token `jti` (client-1/user-1, issued at `issued`, valid `ttl`
+  // seconds) and waits for its commit.
+  void record(std::string jti, std::int64_t issued = kNow, std::int64_t ttl = 900) {
     domain::issuance i;
     i.jti = std::move(jti);
     i.client_id = "client-1";
     i.subject_user_id = "user-1";
-    i.issued_at = kNow;
-    i.expires_at = kNow + 900;
+    i.issued_at = issued;
+    i.expires_at = issued + ttl;
     std::promise<error_code> done;
     store->record_issuance(i, {}, [&](error_code ec) { done.set_value(ec); });
     ASSERT_FALSE(done.get_future().get());

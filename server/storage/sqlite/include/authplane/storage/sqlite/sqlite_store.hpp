@@ -89,6 +89,32 @@ struct options {
 // Applies every embedded migration not yet recorded in schema_migrations (each in its own
 // transaction) and returns the resulting schema version. Idempotent. Creates the file if needed.
 result<int> migrate(const std::string& path);
+// Housekeeping (`authserver purge`): deletes rows that can no longer be used by anything, in
+// short transactions of `batch` items so that a running server keeps writing. Only what expired
+// (or was revoked) more than `grace` seconds before `now` goes:
+//   codes           authorization codes past their expiry
+//   issuances       access-token records past their expiry (and their family links)
+//   refresh_tokens  families revoked before the cutoff, or whose newest refresh token and access
+//                   tokens all expired before it, with all their rows; in live families, the
+//                   expired head of the token chain (the family then starts at its first live token)
+// A refresh token or access token that is still valid, or a family that still has one, is never
+// touched. Families from before migration 0006 that have not rotated since are kept unless
+// revoked. Audit events are never purged. Runs pending migrations first.
+struct purge_options {
+  std::int64_t now = 0;
+  std::int64_t grace = 86400;
+  bool codes = true;
+  bool issuances = true;
+  bool refresh_tokens = true;
+  std::size_t batch = 500;
+};
+struct purge_counts {
+  std::size_t codes = 0;
+  std::size_t issuances = 0;
+  std::size_t refresh_families = 0;
+  std::size_t refresh_tokens = 0;
+};
+result<purge_counts> purge(const std::string& path, const purge_options& opts);
 // The newest schema version embedded in this binary.
 int latest_schema_version() noexcept;
 
