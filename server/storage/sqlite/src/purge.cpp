@@ -15,6 +15,7 @@
 #include "authplane/storage/sqlite/sqlite_store.hpp"
 #include "connection.hpp"
 #include "migrations.hpp"
+#include "token_chain.hpp"
 
 namespace authplane::storage::sqlite {
 namespace {
@@ -92,29 +93,19 @@ result<bool> access_gone(connection& c, std::string_view jti, std::int64_t cutof
   return st->int64(0) < cutoff;
 }
 
-struct link {
-  std::string key, successor, access_jti;
-  std::int64_t expires_at = 0;
-};
+using detail::chain_link;
 
-result<std::vector<link>> chain_of(connection& c, const std::string& family_id, std::string token) {
-  std::vector<link> out;
-  while (!token.empty()) {
-    auto st = c.prepare("SELECT successor, access_jti, expires_at FROM refresh_tokens WHERE token_hash = ? AND family_id = ?");
-    if (!st) return st.error();
-    st->bind(1, token);
-    st->bind(2, family_id);
-    int rc = st->step();
-    if (rc == SQLITE_DONE) break;
-    if (rc != SQLITE_ROW) return map_error(rc, "purge_refresh");
-    link l{token, st->text(0), st->text(1), st->int64(2)};
-    token = l.successor == token ? std::string() : l.successor;
-    out.push_back(std::move(l));
-  }
+result<std::vector<chain_link>> chain_of(connection& c, const std::string& family_id, std::string token) {
+  std::vector<chain_link> out;
+  auto r = detail::walk_chain(c, family_id, std::move(token), [&](const chain_link& l) {
+    out.push_back(l);
+    return true;
+  });
+  if (!r) return r.error();
   return out;
 }
 
-result<void> delete_token(connection& c, const link& l, purge_counts& n) {
+result<void> delete_token(connection& c, const chain_link& l, purge_counts& n) {
   auto st = c.prepare("DELETE FROM refresh_tokens WHERE token_hash = ?");
   if (!st) return st.error();
   st->bind(1, l.key);

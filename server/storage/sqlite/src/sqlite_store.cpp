@@ -18,6 +18,7 @@
 #include "codec.hpp"
 #include "connection.hpp"
 #include "migrations.hpp"
+#include "token_chain.hpp"
 
 namespace authplane::storage::sqlite {
 
@@ -1406,23 +1407,18 @@ result<std::size_t> revoke_family_on(connection& c, std::string_view family_id, 
     token = st->text(0);
     jti = st->text(1);
   }
-  std::size_t revoked = 0;
-  for (;;) {
-    auto n = revoke_jti_on(c, jti, now);
-    if (!n) return n.error();
-    revoked += *n;
-    if (token.empty()) break;
-    auto st = c.prepare("SELECT successor, access_jti FROM refresh_tokens WHERE token_hash = ? AND family_id = ?");
-    if (!st) return st.error();
-    st->bind(1, token);
-    st->bind(2, family_id);
-    int rc = st->step();
-    if (rc == SQLITE_DONE) break;
-    if (rc != SQLITE_ROW) return map_error(rc, "revoke_family");
-    std::string next = st->text(0);
-    jti = st->text(1);
-    token = next == token ? std::string() : std::move(next);  // a successor is always a new key
-  }
+  auto first = revoke_jti_on(c, jti, now);
+  if (!first) return first.error();
+  std::size_t revoked = *first;
+  error_code failed;
+  auto walked = detail::walk_chain(c, family_id, std::move(token), [&](const detail::chain_link& l) {
+    auto n = revoke_jti_on(c, l.access_jti, now);
+    if (!n) failed = n.error();
+    else revoked += *n;
+    return !failed;
+  });
+  if (!walked) return walked.error();
+  if (failed) return failed;
   auto st = c.prepare(
       "UPDATE issuances SET revoked_at = ? WHERE revoked_at IS NULL AND jti IN "
       "(SELECT jti FROM family_access_tokens WHERE family_id = ? AND legacy = 1)");
