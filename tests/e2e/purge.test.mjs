@@ -68,13 +68,21 @@ describe('authserver purge', () => {
     assertOAuthError(await refresh(current), 400, 'invalid_grant');
   });
 
-  it('--only and --grace are checked; a missing database is an error, not a new file', () => {
+  it('--only, --grace and --timeout are checked; a missing database is an error, not a new file', () => {
     let r = runCli(['purge', '--only=refresh-tokens,sessions'], h.srv.env);
     assert.equal(r.status, 2, r.stderr);
     assert.equal(r.stderr, 'authserver: purge: unknown kind "sessions" (--only takes authorization-codes, refresh-tokens, issuances)\n');
     r = runCli(['purge', '--grace=10m'], h.srv.env);
     assert.equal(r.status, 2, r.stderr);
     assert.equal(r.stderr, 'authserver: purge: --grace "10m" must be a duration of at least 1h (e.g. 24h)\n');
+    r = runCli(['purge', '--timeout=soon'], h.srv.env);
+    assert.equal(r.status, 2, r.stderr);
+    assert.equal(r.stderr, 'authserver: purge: --timeout "soon" must be a duration (e.g. 10m)\n');
+    // A zero timeout starts no batch: nothing was purged, and exit 3 says work may be left.
+    r = runCli(['purge', '--timeout=0s'], h.srv.env);
+    assert.equal(r.status, 3, r.stderr);
+    assert.equal(r.stdout, NOTHING);
+    assert.equal(r.stderr, 'authserver: purge: stopped at --timeout 0s before it was done; what was purged stays purged, run again to continue\n');
     r = runCli(['purge', '--only=issuances', '--grace=48h'], h.srv.env);
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, 'purged 0 authorization codes, 0 refresh families, 0 refresh tokens, 0 issuances (expired or revoked more than 48h ago)\n');

@@ -13,7 +13,8 @@ namespace {
 
 // `authserver purge`: storage::sqlite::purge on the configured database. Safe beside a running
 // server (short transactions); audit events are never purged.
-int run_purge(const authplane::config::config& cfg, const std::string& only, const std::string& grace_text) {
+int run_purge(const authplane::config::config& cfg, const std::string& only, const std::string& grace_text,
+              const std::string& timeout_text) {
   using namespace authplane;
   if (cfg.storage.driver != "sqlite") {
     std::cerr << "authserver: purge: storage.driver \"" << cfg.storage.driver << "\" is not supported by this build\n";
@@ -38,6 +39,12 @@ int run_purge(const authplane::config::config& cfg, const std::string& only, con
     return 2;
   }
   o.grace = std::chrono::duration_cast<std::chrono::seconds>(*grace).count();
+  auto timeout = config::parse_duration(timeout_text);
+  if (!timeout || timeout->count() < 0) {
+    std::cerr << "authserver: purge: --timeout \"" << timeout_text << "\" must be a duration (e.g. 10m)\n";
+    return 2;
+  }
+  o.deadline = std::chrono::steady_clock::now() + *timeout;
   std::error_code ec;
   if (!std::filesystem::is_regular_file(cfg.storage.sqlite.path, ec)) {
     std::cerr << "authserver: purge: no database at " << cfg.storage.sqlite.path << " (storage.sqlite.path)\n";
@@ -52,6 +59,11 @@ int run_purge(const authplane::config::config& cfg, const std::string& only, con
   std::cout << "purged " << n->codes << " authorization codes, " << n->refresh_families << " refresh families, "
             << n->refresh_tokens << " refresh tokens, " << n->issuances << " issuances (expired or revoked more than "
             << grace_text << " ago)\n";
+  if (!n->complete) {
+    std::cerr << "authserver: purge: stopped at --timeout " << timeout_text
+              << " before it was done; what was purged stays purged, run again to continue\n";
+    return 3;
+  }
   return 0;
 }
 
@@ -74,6 +86,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   std::string purge_grace = "24h";
   purge->add_option("--grace", purge_grace, "Keep what expired or was revoked less than this long ago (at least 1h)")
+      ->capture_default_str();
+  std::string purge_timeout = "10m";
+  purge->add_option("--timeout", purge_timeout, "Start no batch after this long; exit 3 if it stopped before it was done (run again)")
       ->capture_default_str();
   auto* version = root.add_subcommand("version", "Print the version");
   app::admin_cli admin;
@@ -102,7 +117,7 @@ int main(int argc, char** argv) {
     std::cout << "schema version " << *v << "\n";
     return 0;
   }
-  if (purge->parsed()) return run_purge(*cfg, purge_only, purge_grace);
+  if (purge->parsed()) return run_purge(*cfg, purge_only, purge_grace, purge_timeout);
   std::string error;
   auto a = app::build(*cfg, error);
   if (!a) {

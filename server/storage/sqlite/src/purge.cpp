@@ -8,6 +8,7 @@
 // its chain, and first_token moves to the first token kept.
 #include <sqlite3.h>
 
+#include <chrono>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -214,8 +215,14 @@ result<purge_counts> purge(const std::string& path, const purge_options& opts) {
   const std::int64_t cutoff = opts.now - opts.grace;
   const std::size_t batch = opts.batch == 0 ? 1 : opts.batch;
   purge_counts n;
+  // Before each batch: false once the deadline passed (the purge then reports itself incomplete).
+  auto go_on = [&] {
+    if (std::chrono::steady_clock::now() < opts.deadline) return true;
+    n.complete = false;
+    return false;
+  };
   if (opts.codes) {
-    for (;;) {
+    while (go_on()) {
       auto k = detail::in_transaction<std::size_t>(c, "purge_codes", [&] { return purge_codes_batch(c, cutoff, batch); });
       if (!k) return k.error();
       n.codes += *k;
@@ -226,7 +233,7 @@ result<purge_counts> purge(const std::string& path, const purge_options& opts) {
   // minted are gone or expired, which their issuance rows tell.
   if (opts.refresh_tokens) {
     std::string after;
-    for (;;) {
+    while (go_on()) {
       auto last = detail::in_transaction<std::string>(
           c, "purge_refresh", [&] { return purge_families_batch(c, after, cutoff, batch, n); });
       if (!last) return last.error();
@@ -236,7 +243,7 @@ result<purge_counts> purge(const std::string& path, const purge_options& opts) {
   }
   if (opts.issuances) {
     issuance_cursor at;
-    for (;;) {
+    while (go_on()) {
       auto k = detail::in_transaction<std::size_t>(c, "purge_issuances",
                                                    [&] { return purge_issuances_batch(c, cutoff, batch, at); });
       if (!k) return k.error();

@@ -173,6 +173,17 @@ TEST_F(sqlite_purge, DeadFamiliesGoWholeLiveOnesStay) {
   EXPECT_TRUE(has_issuance("ja"));
 }
 
+TEST_F(sqlite_purge, APassedDeadlineStopsBeforeTheNextBatch) {
+  for (int k = 0; k < 5; ++k) ASSERT_TRUE(store->put_code(code("c" + std::to_string(k))));
+  auto n = run(kNow + 10 * kDay, {.deadline = std::chrono::steady_clock::now() - std::chrono::seconds(1)});
+  EXPECT_FALSE(n.complete);
+  EXPECT_EQ(n.codes, 0u);
+  EXPECT_TRUE(has_code("c0"));
+  n = run(kNow + 10 * kDay, {.batch = 2});
+  EXPECT_TRUE(n.complete);
+  EXPECT_EQ(n.codes, 5u);
+}
+
 TEST_F(sqlite_purge, OnlyTheSelectedKinds) {
   ASSERT_TRUE(store->put_code(code("old")));
   record("j");

@@ -107,12 +107,15 @@ struct purge_options {
   bool issuances = true;
   bool refresh_tokens = true;
   std::size_t batch = 500;
+  // No batch starts after this (steady clock); what was purged before it stays purged.
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
 };
 struct purge_counts {
   std::size_t codes = 0;
   std::size_t issuances = 0;
   std::size_t refresh_families = 0;
   std::size_t refresh_tokens = 0;
+  bool complete = true;  // false: stopped at the deadline with work left
 };
 result<purge_counts> purge(const std::string& path, const purge_options& opts);
 // The newest schema version embedded in this binary.
