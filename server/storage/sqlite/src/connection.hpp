@@ -91,6 +91,13 @@ class connection {
   std::unordered_map<std::string, sqlite3_stmt*, text_hash, std::equal_to<>> cache_;
 };
 
+// Steps a statement that returns no rows; the mapped error unless it ran to SQLITE_DONE.
+inline result<void> run(statement& st, std::string_view op) {
+  int rc = st.step();
+  if (rc != SQLITE_DONE) return map_error(rc, op);
+  return {};
+}
+
 // Writes `op`'s transaction: BEGIN IMMEDIATE ... COMMIT, or ROLLBACK when `fn` fails.
 template <class T, class F>
 result<T> in_transaction(connection& c, std::string_view op, F&& fn) {

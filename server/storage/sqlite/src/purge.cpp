@@ -22,13 +22,7 @@ namespace authplane::storage::sqlite {
 namespace {
 using detail::connection;
 using detail::map_error;
-using detail::statement;
-
-result<void> done(statement& st, std::string_view op) {
-  int rc = st.step();
-  if (rc != SQLITE_DONE) return map_error(rc, op);
-  return {};
-}
+using detail::run;
 
 result<std::size_t> purge_codes_batch(connection& c, std::int64_t cutoff, std::size_t batch) {
   auto st = c.prepare(
@@ -37,7 +31,7 @@ result<std::size_t> purge_codes_batch(connection& c, std::int64_t cutoff, std::s
   if (!st) return st.error();
   st->bind(1, cutoff);
   st->bind(2, static_cast<std::int64_t>(batch));
-  if (auto r = done(*st, "purge_codes"); !r) return r.error();
+  if (auto r = run(*st, "purge_codes"); !r) return r.error();
   return static_cast<std::size_t>(st->changes());
 }
 
@@ -46,7 +40,7 @@ result<void> unlink_access(connection& c, std::string_view jti) {
   auto st = c.prepare("DELETE FROM family_access_tokens WHERE jti = ?");
   if (!st) return st.error();
   st->bind(1, jti);
-  return done(*st, "purge_unlink");
+  return run(*st, "purge_unlink");
 }
 
 // Expired issuances after the cursor (issued_at, seq), in that order: issued_at ≤ expires_at, so
@@ -74,7 +68,7 @@ result<std::size_t> purge_issuances_batch(connection& c, std::int64_t cutoff, st
     auto st = c.prepare("DELETE FROM issuances WHERE seq = ?");
     if (!st) return st.error();
     st->bind(1, seq);
-    if (auto r = done(*st, "purge_issuances"); !r) return r.error();
+    if (auto r = run(*st, "purge_issuances"); !r) return r.error();
     if (auto r = unlink_access(c, jti); !r) return r.error();
     at = {issued_at, seq};
   }
@@ -110,7 +104,7 @@ result<void> delete_token(connection& c, const chain_link& l, purge_counts& n) {
   auto st = c.prepare("DELETE FROM refresh_tokens WHERE token_hash = ?");
   if (!st) return st.error();
   st->bind(1, l.key);
-  if (auto r = done(*st, "purge_refresh"); !r) return r.error();
+  if (auto r = run(*st, "purge_refresh"); !r) return r.error();
   n.refresh_tokens += static_cast<std::size_t>(st->changes());
   return unlink_access(c, l.access_jti);
 }
@@ -162,11 +156,11 @@ result<void> purge_family(connection& c, const family_row& f, std::int64_t cutof
     auto st = c.prepare("DELETE FROM family_access_tokens WHERE family_id = ? AND legacy = 1");
     if (!st) return st.error();
     st->bind(1, f.id);
-    if (auto r = done(*st, "purge_refresh"); !r) return r.error();
+    if (auto r = run(*st, "purge_refresh"); !r) return r.error();
     auto del = c.prepare("DELETE FROM refresh_families WHERE id = ?");
     if (!del) return del.error();
     del->bind(1, f.id);
-    if (auto r = done(*del, "purge_refresh"); !r) return r.error();
+    if (auto r = run(*del, "purge_refresh"); !r) return r.error();
     ++n.refresh_families;
     return {};
   }
@@ -180,7 +174,7 @@ result<void> purge_family(connection& c, const family_row& f, std::int64_t cutof
   if (!st) return st.error();
   st->bind(1, (*chain)[dead].key);
   st->bind(2, f.id);
-  return done(*st, "purge_refresh");
+  return run(*st, "purge_refresh");
 }
 
 // Families with id > `after`, in id order; returns the last id seen ('' when none were left).

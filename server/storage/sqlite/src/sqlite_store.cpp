@@ -25,6 +25,7 @@ namespace authplane::storage::sqlite {
 using detail::connection;
 using detail::fail;
 using detail::map_error;
+using detail::run;
 using detail::statement;
 using errc = domain::errc;
 
@@ -33,13 +34,6 @@ namespace {
 std::int64_t clamp64(std::size_t v) {
   constexpr auto max = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
   return static_cast<std::int64_t>(std::min(v, max));
-}
-
-// Steps a statement that returns no rows.
-result<void> run(statement& st, std::string_view op) {
-  int rc = st.step();
-  if (rc != SQLITE_DONE) return map_error(rc, op);
-  return {};
 }
 
 error_code corrupt(std::string_view op) {
