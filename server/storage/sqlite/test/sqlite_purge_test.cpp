@@ -1,10 +1,9 @@
 // storage::sqlite::purge (`authserver purge`): what expired or was revoked before the cutoff goes,
 // everything still usable stays, and a live family keeps a complete token chain, so revoking it
 // still reaches every access token it minted.
-#include <sqlite3.h>
-
 #include <string>
 
+#include "raw_sql.hpp"
 #include "token_store_fixture.hpp"
 
 namespace authplane::storage::test {
@@ -14,19 +13,6 @@ using sqlite::purge;
 using sqlite::purge_options;
 
 constexpr std::int64_t kDay = 86400;
-
-// One integer from a read-only connection of its own.
-std::int64_t scalar(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
-  sqlite3_stmt* st = nullptr;
-  EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
-  std::int64_t v = -1;
-  if (sqlite3_step(st) == SQLITE_ROW) v = sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
-  sqlite3_close(db);
-  return v;
-}
 
 class sqlite_purge : public token_store_fixture {
  protected:

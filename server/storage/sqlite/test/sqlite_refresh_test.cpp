@@ -8,6 +8,7 @@
 #include <string>
 #include <thread>
 
+#include "raw_sql.hpp"
 #include "token_store_fixture.hpp"
 
 namespace authplane::storage::test {
@@ -406,32 +407,6 @@ TEST_F(sqlite_refresh, RacingRotationsOfOneTokenHaveExactlyOneWinner) {
   }
 }
 
-// Runs SQL on the database file directly (the store must be closed).
-void exec_sql(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
-  char* msg = nullptr;
-  int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &msg);
-  EXPECT_EQ(rc, SQLITE_OK) << (msg ? msg : "") << "\n" << sql;
-  sqlite3_free(msg);
-  sqlite3_close(db);
-}
-
-std::string text_of(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
-  sqlite3_stmt* st = nullptr;
-  EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr), SQLITE_OK) << sql;
-  std::string out = "<no row>";
-  if (sqlite3_step(st) == SQLITE_ROW) {
-    const auto* t = sqlite3_column_text(st, 0);
-    out = t ? reinterpret_cast<const char*>(t) : "<null>";
-  }
-  sqlite3_finalize(st);
-  sqlite3_close(db);
-  return out;
-}
-
 TEST_F(sqlite_refresh, RevocationWalksTheWholeChainOfRotationsAndNothingElse) {
   ASSERT_TRUE(store->put_code(code("c1")));
   ASSERT_TRUE(store->put_code(code("c2")));
@@ -490,17 +465,17 @@ TEST_F(sqlite_refresh, FamiliesFromBeforeMigration0006AreRevokedWhole) {
   auto s = sqlite_store::open({.path = path});
   ASSERT_TRUE(s) << s.error().message();
   store = std::move(*s);
-  EXPECT_EQ(text_of(path, "SELECT group_concat(legacy) FROM family_access_tokens"), "1,1");
-  EXPECT_EQ(text_of(path, "SELECT first_token FROM refresh_families WHERE id = 'f1'"), "");
-  EXPECT_EQ(text_of(path, "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('refresh_tokens_family_idx', "
+  EXPECT_EQ(text_scalar(path, "SELECT group_concat(legacy) FROM family_access_tokens"), "1,1");
+  EXPECT_EQ(text_scalar(path, "SELECT first_token FROM refresh_families WHERE id = 'f1'"), "");
+  EXPECT_EQ(text_scalar(path, "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('refresh_tokens_family_idx', "
                           "'family_access_tokens_family_idx')"),
             "0");
   ASSERT_EQ(*store->rotate_refresh("r2", rt("r3", "f1"), "j3", kNow + 2), ports::rotate_outcome::rotated);
   record("j3");
   ASSERT_EQ(*store->rotate_refresh("r3", rt("r4", "f1"), "j4", kNow + 3), ports::rotate_outcome::rotated);
   record("j4");
-  EXPECT_EQ(text_of(path, "SELECT first_token FROM refresh_families WHERE id = 'f1'"), "r3");
-  EXPECT_EQ(text_of(path, "SELECT COUNT(*) FROM family_access_tokens WHERE legacy = 0"), "2");
+  EXPECT_EQ(text_scalar(path, "SELECT first_token FROM refresh_families WHERE id = 'f1'"), "r3");
+  EXPECT_EQ(text_scalar(path, "SELECT COUNT(*) FROM family_access_tokens WHERE legacy = 0"), "2");
   auto fam = store->family_of_access_token("j1");
   ASSERT_TRUE(fam && *fam);
   EXPECT_EQ((*fam)->id, "f1");

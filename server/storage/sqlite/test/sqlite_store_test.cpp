@@ -14,6 +14,7 @@
 
 #include "authplane/storage/sqlite/sqlite_store.hpp"
 #include "conformance.hpp"
+#include "raw_sql.hpp"
 
 namespace authplane::storage::test {
 namespace {
@@ -33,31 +34,6 @@ store_handle open_sqlite(const std::string& dir) {
 
 INSTANTIATE_TEST_SUITE_P(sqlite, store_conformance, ::testing::Values(store_backend{"sqlite", open_sqlite}),
                          [](const auto& info) { return info.param.name; });
-
-// One-shot query on a separate raw connection (verification only).
-std::int64_t scalar(const std::string& path, const char* sql) {
-  sqlite3* db = nullptr;
-  EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
-  sqlite3_stmt* st = nullptr;
-  EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &st, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
-  std::int64_t v = -1;
-  if (sqlite3_step(st) == SQLITE_ROW) v = sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
-  sqlite3_close(db);
-  return v;
-}
-
-std::string text_scalar(const std::string& path, const char* sql) {
-  sqlite3* db = nullptr;
-  EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
-  sqlite3_stmt* st = nullptr;
-  EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &st, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
-  std::string v;
-  if (sqlite3_step(st) == SQLITE_ROW) v = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
-  sqlite3_finalize(st);
-  sqlite3_close(db);
-  return v;
-}
 
 domain::issuance issuance(const std::string& jti) {
   domain::issuance i;
@@ -92,7 +68,7 @@ TEST(sqlite_store, MigrationsAreIdempotentAndVersionIsReported) {
   EXPECT_EQ(scalar(path, "SELECT COUNT(*) FROM schema_migrations"), sqlite::latest_schema_version());
   for (const char* table : {"clients", "resources", "issuances", "audit_events", "runtime_settings", "users"}) {
     std::string sql = std::string("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '") + table + "'";
-    EXPECT_EQ(scalar(path, sql.c_str()), 1) << table;
+    EXPECT_EQ(scalar(path, sql), 1) << table;
   }
 }
 
