@@ -1,7 +1,7 @@
 // Outbound DPoP (RFC 9449 §4): the proof signer and the URL forms it needs.
-#include <authplane/core/ascii.hpp>
 #include "client_internal.hpp"
 
+#include <authplane/core/ascii.hpp>
 #include <authplane/core/base64url.hpp>
 #include <authplane/core/random.hpp>
 #include <authplane/jose/dpop.hpp>
@@ -17,9 +17,6 @@ namespace authplane::sdk {
 namespace json = boost::json;
 
 namespace detail {
-
-namespace {
-}  // namespace
 
 std::optional<url_parts> split_url(std::string_view url) {
   auto u = boost::urls::parse_uri(url);

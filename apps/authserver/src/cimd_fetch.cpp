@@ -1,11 +1,10 @@
-#include "authplane/core/ascii.hpp"
 #include "cimd_fetch.hpp"
 
 #include <arpa/inet.h>
 
-#include <cctype>
 #include <chrono>
 
+#include "authplane/core/ascii.hpp"
 #include "authplane/http/address_policy.hpp"
 #include "authplane/http/client.hpp"
 

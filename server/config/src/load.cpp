@@ -1,6 +1,6 @@
 // Loading: defaults < YAML file < AUTHPLANE_* environment.
-#include "authplane/core/ascii.hpp"
 #include <authplane/config/config.hpp>
+#include <authplane/core/ascii.hpp>
 
 #include <yaml-cpp/yaml.h>
 

@@ -1,6 +1,6 @@
 // Boot validation: one line per problem, each naming the setting and its env var.
-#include "authplane/core/ascii.hpp"
 #include <authplane/config/config.hpp>
+#include <authplane/core/ascii.hpp>
 #include <authplane/core/scope.hpp>
 
 #include <boost/url/parse.hpp>

@@ -3,7 +3,6 @@
 // cache. Threat (reference §10 T10, T19): a client_id is attacker-chosen, so every authorize
 // request could make us fetch; the negative cache, single flight and cap bound that, and the
 // injected fetcher applies the SSRF address policy.
-#include "authplane/core/ascii.hpp"
 #include "authplane/services/cimd.hpp"
 
 #include <algorithm>
@@ -12,6 +11,7 @@
 #include <cctype>
 #include <exception>
 
+#include "authplane/core/ascii.hpp"
 #include "authplane/core/log.hpp"
 #include "authplane/core/random.hpp"
 #include "authplane/domain/error.hpp"

@@ -1,6 +1,5 @@
 // GET /oauth/authorize (reference §2.2) and the URI rules it relies on.
 #include <algorithm>
-#include <cctype>
 
 #include "authplane/core/ascii.hpp"
 #include "authplane/core/base64url.hpp"

@@ -1,11 +1,11 @@
 // GET/POST /login and POST /logout (reference §2.7).
-#include "authplane/core/ascii.hpp"
 #include <atomic>
 #include <cctype>
 #include <chrono>
 #include <cstdint>
 #include <memory>
 
+#include "authplane/core/ascii.hpp"
 #include "authplane/core/log.hpp"
 #include "html.hpp"
 
