@@ -30,13 +30,13 @@ bool structured_refresh_token(std::string_view t) {
 }  // namespace
 
 std::string new_refresh_token(std::string_view family_id) {
+  // A family id of another shape (none is made so) gets a plain token, looked up by its hash.
+  if (family_id.size() != kFamilyId || !base64url_alphabet_only(family_id)) return random_token(32);
   auto ms = static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
   std::string out(kRefreshPrefix, '0');
   static constexpr char digits[] = "0123456789abcdef";
   for (std::size_t i = kRefreshPrefix; i-- > 0; ms >>= 4) out[i] = digits[ms & 0xf];
-  // A family id of another shape (none is made so) gets a plain token, looked up by its hash.
-  if (family_id.size() != kFamilyId || !base64url_alphabet_only(family_id)) return random_token(32);
   out += family_id;
   out += random_token(32);
   return out;

@@ -105,8 +105,8 @@ class refresh_store {
   virtual result<std::optional<refresh_lookup>> find_refresh(std::string_view token_hash) = 0;
   // The family with this id (its revoked_at as stored now); nullopt when there is none.
   virtual result<std::optional<refresh_family>> find_family(std::string_view id) = 0;
-  // One transaction: spends old_hash (consumed_at = now) if unspent and its family unrevoked,
-  // stores `next` and links access_jti to the family.
+  // One transaction, with the rotate_refresh semantics above (expired, family_revoked, reused,
+  // user_inactive are refused in that order and write nothing).
   virtual result<rotate_outcome> rotate_refresh(std::string_view old_hash, const refresh_token_row& next,
                                                 std::string_view access_jti, std::int64_t now) = 0;
   // Revokes the family and every access token minted from it (issuances.revoked_at).

@@ -115,7 +115,7 @@ struct purge_counts {
   std::size_t issuances = 0;
   std::size_t refresh_families = 0;
   std::size_t refresh_tokens = 0;
-  bool complete = true;  // false: stopped at the deadline with work left
+  bool complete = true;  // false: stopped at the deadline before it was done
 };
 result<purge_counts> purge(const std::string& path, const purge_options& opts);
 // The newest schema version embedded in this binary.
