@@ -21,6 +21,7 @@ int run_purge(const authplane::config::config& cfg, const std::string& only, con
     return 2;
   }
   storage::sqlite::purge_options o;
+  o.wal = cfg.storage.sqlite.wal;
   o.codes = o.refresh_tokens = o.issuances = false;
   std::stringstream kinds(only);
   for (std::string k; std::getline(kinds, k, ',');) {
@@ -109,7 +110,7 @@ int main(int argc, char** argv) {
   auto cfg = app::load_config(config_path);
   if (!cfg) return 2;
   if (migrate->parsed()) {
-    auto v = storage::sqlite::migrate(cfg->storage.sqlite.path);
+    auto v = storage::sqlite::migrate(cfg->storage.sqlite.path, cfg->storage.sqlite.wal);
     if (!v) {
       std::cerr << "authserver: migrate " << cfg->storage.sqlite.path << ": " << v.error().message() << "\n";
       return 1;

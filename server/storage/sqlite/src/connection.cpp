@@ -83,10 +83,9 @@ result<void> connection::open(const std::string& path, const connection_config& 
   if (cfg.writer) {
     // journal_mode is persistent in the file; readers inherit it.
     pragmas += cfg.wal ? "PRAGMA journal_mode=WAL;" : "PRAGMA journal_mode=DELETE;";
-    // The writer keeps the hot index pages cached (64 MiB). Checkpoints are run by the store's
-    // writer thread itself every ~1000 WAL pages, but only after the batch that crossed the
-    // threshold has been answered (an automatic checkpoint would run inside COMMIT and delay
-    // that batch). A separate checkpointer thread stalled request threads (docs/performance.md).
+    // The writer keeps the hot index pages cached (64 MiB). In the store, checkpoints run
+    // between batches, on a background connection finished by the writer (sqlite_store.cpp,
+    // checkpoint_step), never inside a COMMIT.
     pragmas += "PRAGMA cache_size=-65536;PRAGMA journal_size_limit=67108864;";
   }
   pragmas += cfg.wal ? "PRAGMA synchronous=NORMAL;" : "PRAGMA synchronous=FULL;";

@@ -60,9 +60,9 @@ int latest_schema_version() noexcept {
   return all.empty() ? 0 : all.back().version;
 }
 
-result<int> migrate(const std::string& path) {
+result<int> migrate(const std::string& path, bool wal) {
   detail::connection c;
-  if (auto r = c.open(path, {.wal = true, .busy_timeout_ms = 5000, .writer = true}); !r) return r.error();
+  if (auto r = c.open(path, {.wal = wal, .busy_timeout_ms = 5000, .writer = true}); !r) return r.error();
   return detail::run_migrations(c);
 }
 

@@ -204,7 +204,7 @@ result<std::string> purge_families_batch(connection& c, const std::string& after
 
 result<purge_counts> purge(const std::string& path, const purge_options& opts) {
   connection c;
-  if (auto r = c.open(path, {.wal = true, .busy_timeout_ms = 5000, .writer = true}); !r) return r.error();
+  if (auto r = c.open(path, {.wal = opts.wal, .busy_timeout_ms = 5000, .writer = true}); !r) return r.error();
   if (auto r = detail::run_migrations(c); !r) return r.error();
   const std::int64_t cutoff = opts.now - opts.grace;
   const std::size_t batch = opts.batch == 0 ? 1 : opts.batch;

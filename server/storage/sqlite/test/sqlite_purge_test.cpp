@@ -170,6 +170,19 @@ TEST_F(sqlite_purge, APassedDeadlineStopsBeforeTheNextBatch) {
   EXPECT_EQ(n.codes, 5u);
 }
 
+// A database kept in rollback-journal mode (storage.sqlite.wal=false) stays in it.
+TEST(sqlite_purge_journal, KeepsTheConfiguredJournalMode) {
+  temp_dir dir;
+  const std::string path = dir.path() + "/authserver.db";
+  { ASSERT_TRUE(sqlite::sqlite_store::open({.path = path, .wal = false})); }
+  ASSERT_EQ(text_scalar(path, "PRAGMA journal_mode"), "delete");
+  auto n = purge(path, {.wal = false, .now = 1'800'000'000});
+  ASSERT_TRUE(n) << n.error().message();
+  EXPECT_EQ(text_scalar(path, "PRAGMA journal_mode"), "delete");
+  ASSERT_TRUE(sqlite::migrate(path, false));
+  EXPECT_EQ(text_scalar(path, "PRAGMA journal_mode"), "delete");
+}
+
 TEST_F(sqlite_purge, OnlyTheSelectedKinds) {
   ASSERT_TRUE(store->put_code(code("old")));
   record("j");

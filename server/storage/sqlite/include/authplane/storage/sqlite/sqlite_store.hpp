@@ -88,7 +88,8 @@ struct options {
 
 // Applies every embedded migration not yet recorded in schema_migrations (each in its own
 // transaction) and returns the resulting schema version. Idempotent. Creates the file if needed.
-result<int> migrate(const std::string& path);
+// `wal`: the journal mode to leave the file in (storage.sqlite.wal), as the server would.
+result<int> migrate(const std::string& path, bool wal = true);
 // Housekeeping (`authserver purge`): deletes rows that can no longer be used by anything, in
 // short transactions of `batch` items so that a running server keeps writing. Only what expired
 // (or was revoked) more than `grace` seconds before `now` goes:
@@ -101,6 +102,7 @@ result<int> migrate(const std::string& path);
 // touched. Families from before migration 0006 that have not rotated since are kept unless
 // revoked. Audit events are never purged. Runs pending migrations first.
 struct purge_options {
+  bool wal = true;  // storage.sqlite.wal: the journal mode the file is kept in
   std::int64_t now = 0;
   std::int64_t grace = 86400;
   bool codes = true;
