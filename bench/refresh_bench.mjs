@@ -269,7 +269,7 @@ async function load(s, tokens, duration) {
 
 async function measure(s, round) {
   await checkRotation(s);
-  s.idle = procStatus(s.proc.pid);
+  const idle = procStatus(s.proc.pid);
   log(`${s.name}: round ${round}/${ROUNDS}: warm-up ${WARMUP} s, ${WARMUP_CONNECTIONS} chains …`);
   await load(s, await s.mint(WARMUP_CONNECTIONS + (TOOL === 'node' ? 0 : 1)), WARMUP);
   await sleep(300);
@@ -292,7 +292,7 @@ async function measure(s, round) {
     p99ms: r.p99ms,
     cpuUsPer: r.ok ? (cpuS * 1e6) / r.ok : NaN,
     cpuCores: cpuS / wallS,
-    idleRssMb: s.idle.rssKb / 1024,
+    idleRssMb: idle.rssKb / 1024,
     peakRssMb: after.hwmKb / 1024,
     healthyAfter: h.status === 200,
   };
@@ -309,7 +309,7 @@ function summarize(rs) {
   const m = (k) => median(rs.map((r) => r[k]));
   const sum = (k) => rs.reduce((a, r) => a + r[k], 0);
   return { name: rs[0].name, perS: m('perS'), p50ms: m('p50ms'), p99ms: m('p99ms'), cpuUsPer: m('cpuUsPer'), cpuCores: m('cpuCores'),
-    idleRssMb: median(rs.map((r) => r.idleRssMb)), peakRssMb: Math.max(...rs.map((r) => r.peakRssMb)), ok: sum('ok'), non2xx: sum('non2xx'),
+    idleRssMb: m('idleRssMb'), peakRssMb: Math.max(...rs.map((r) => r.peakRssMb)), ok: sum('ok'), non2xx: sum('non2xx'),
     errors: sum('errors'), starved: sum('starved'), healthyAfter: rs.every((r) => r.healthyAfter) };
 }
 
